@@ -1,0 +1,114 @@
+"""One settings object, read from the environment once, passed to everything else.
+
+Every piece of runtime state lives under ``CUSTOMS_HOME`` (default ``./.customs``), so a checkout
+can be wiped with one ``rm -rf`` and two checkouts never share state.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEV_PSEUDONYM_KEY = "development-only-pseudonym-key-do-not-use-in-production"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    source_dir: Path
+    pseudonym_key: bytes
+    pseudonym_key_is_default: bool
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+    @property
+    def landing_dir(self) -> Path:
+        """Raw files as received, named by content hash, never modified."""
+        return self.home / "landing"
+
+    @property
+    def manifest_dir(self) -> Path:
+        """One Parquet row per landed file (feed, interval, original name, sha256, size)."""
+        return self.home / "landing" / "_manifest"
+
+    @property
+    def standardized_dir(self) -> Path:
+        return self.home / "standardized"
+
+    @property
+    def rejects_dir(self) -> Path:
+        return self.home / "rejects"
+
+    @property
+    def audit_dir(self) -> Path:
+        """Parquet audit records (file loads, data-quality results) read by dbt's audit models."""
+        return self.home / "audit"
+
+    @property
+    def reference_dir(self) -> Path:
+        return self.home / "reference"
+
+    @property
+    def warehouse_path(self) -> Path:
+        """The build file: only the pipeline writes it, one process at a time."""
+        return self.home / "warehouse" / "build.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.home / "published"
+
+    @property
+    def published_path(self) -> Path:
+        """The read-only snapshot analysts open."""
+        return self.published_dir / "warehouse.duckdb"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.home / "data_docs"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        return self.home / "dbt" / "target"
+
+    @property
+    def dbt_log_dir(self) -> Path:
+        return self.home / "dbt" / "logs"
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment variables the dbt project reads (see dbt_project/profiles.yml)."""
+        return {
+            "CUSTOMS_HOME": str(self.home),
+            "CUSTOMS_WAREHOUSE": str(self.warehouse_path),
+            "DBT_TARGET_PATH": str(self.dbt_target_dir),
+            "DBT_LOG_PATH": str(self.dbt_log_dir),
+        }
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    home = Path(env.get("CUSTOMS_HOME") or Path.cwd() / ".customs").expanduser().resolve()
+    source_dir = Path(env.get("CUSTOMS_SOURCE_DIR") or home / "inbox").expanduser().resolve()
+    key = env.get("CUSTOMS_PSEUDONYM_KEY", "")
+    is_default = not key
+    if is_default:
+        warnings.warn(
+            "CUSTOMS_PSEUDONYM_KEY is not set: personal identifiers are pseudonymised with the "
+            "development key. Set a secret key before loading real data.",
+            stacklevel=2,
+        )
+        key = DEV_PSEUDONYM_KEY
+    return Settings(
+        home=home,
+        source_dir=source_dir,
+        pseudonym_key=key.encode("utf-8"),
+        pseudonym_key_is_default=is_default,
+    )
