@@ -83,6 +83,24 @@ class Settings:
     def dbt_log_dir(self) -> Path:
         return self.home / "dbt" / "logs"
 
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    def airflow_env(self, dags_folder: Path) -> dict[str, str]:
+        """Environment for an Airflow that keeps its metadata DB and logs under CUSTOMS_HOME."""
+        return {
+            "AIRFLOW_HOME": str(self.airflow_home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.airflow_home / 'airflow.db'}",
+            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.airflow_home / "logs"),
+            "CUSTOMS_HOME": str(self.home),
+            "CUSTOMS_SOURCE_DIR": str(self.source_dir),
+            "GX_ANALYTICS_ENABLED": "False",
+        }
+
     def dbt_env(self) -> dict[str, str]:
         """Environment variables the dbt project reads (see dbt_project/profiles.yml)."""
         return {

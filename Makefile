@@ -1,0 +1,56 @@
+# The front door. `make demo` and `make test` install what they need (locked versions) on first use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.8
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+export CUSTOMS_HOME ?= $(CURDIR)/.customs
+# uv must use this machine's Python and compile bytecode (imports are twice as slow without it).
+export UV_PYTHON_DOWNLOADS := never
+export UV_COMPILE_BYTECODE := 1
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+DEMO_START ?= 2026-09-01
+DEMO_DAYS ?= 30
+DEMO_END ?= 2026-09-30
+DEMO_SEED ?= 42
+DEMO_SCALE ?= 1.0
+
+.PHONY: help install demo test lint format clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv $(CURDIR)/.tools
+	$(CURDIR)/.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(BIN)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked
+	@touch $@
+
+install: $(BIN)/.synced  ## Create .venv from uv.lock (bootstraps uv if absent)
+
+demo: install  ## Generate 30 days of sample feeds and run them end to end
+	$(BIN)/customs generate --out $(CUSTOMS_HOME)/sample --start $(DEMO_START) \
+		--days $(DEMO_DAYS) --seed $(DEMO_SEED) --scale $(DEMO_SCALE)
+	$(BIN)/customs run --landing $(CUSTOMS_HOME)/sample/landing --start $(DEMO_START) --end $(DEMO_END)
+
+test: install lint  ## Lint, then run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: install  ## ruff (Python) and sqlfluff (dbt SQL)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project --processes 2
+
+format: install  ## Apply ruff formatting and sqlfluff fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(BIN)/sqlfluff fix dbt_project --processes 2
+
+clean:  ## Remove the environment, tools and all runtime state (CUSTOMS_HOME)
+	rm -rf $(VENV) $(CURDIR)/.tools $(CUSTOMS_HOME) .pytest_cache .ruff_cache \
+		dbt_project/target dbt_project/logs

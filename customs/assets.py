@@ -1,0 +1,24 @@
+"""Names shared by the DAG files, kept free of heavy imports so DAG parsing stays fast.
+
+`transforms.schemas.FEEDS` holds the feed contracts; this tuple must list the same feeds
+(a test checks it), but importing it costs nothing.
+"""
+
+FEED_NAMES: tuple[str, ...] = (
+    "orders",
+    "declarations",
+    "warehouse_receipts",
+    "warehouse_dispatches",
+    "inspections",
+)
+
+# DuckDB allows one writing process per database file: every task that opens the build file
+# runs in this pool, which has a single slot.
+DUCKDB_WRITER_POOL = "duckdb_writer"
+
+# Emitted by the daily DAG when a day's feeds are standardised and checked; the marts DAG is
+# scheduled on it.
+STANDARDIZED_FEEDS_ASSET = "customs_standardized_feeds"
+PUBLISHED_WAREHOUSE_ASSET = "customs_published_warehouse"
+
+OWNER = "customs-data"

@@ -1,0 +1,185 @@
+"""The `customs` console command: generate sample feeds, run the pipeline, query the warehouse."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from customs.settings import load_settings
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _terminal():
+    """A console on a copy of the terminal's descriptor, unaffected by redirecting fd 1."""
+    from rich.console import Console
+
+    return Console(file=os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Customs valuation warehouse: values cross-border e-commerce imports and ranks them by risk.
+
+    All state lives under CUSTOMS_HOME (default ./.customs). Typical use:
+
+    \b
+      customs generate --out .customs/sample --start 2026-09-01 --days 30
+      customs run --landing .customs/sample/landing --start 2026-09-01 --end 2026-09-30
+      customs query "select jurisdiction, count(*) from marts.fct_customs_valuation group by 1"
+    """
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
+@click.option("--start", type=DATE, required=True, help="First day (YYYY-MM-DD).")
+@click.option("--days", type=click.IntRange(min=1), required=True, help="Number of days.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Random seed.")
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Volume multiplier: 1.0 is about 1,800 declaration items a day.",
+)
+def generate(out: Path, start, days: int, seed: int, scale: float) -> None:
+    """Write deterministic sample feeds in the landing layout, plus a separate labels file.
+
+    OUT/landing/<feed>/<YYYY-MM-DD>/ holds the five canonical feeds; OUT/labels/labels.parquet
+    lists the injected anomalies (undervaluation, split consignments, misclassification,
+    under-declared warehouse lots). The pipeline never reads the labels: they exist to measure
+    the risk ranking.
+    """
+    from customs.generator import generate as run_generator
+
+    result = run_generator(out, start.date(), days, seed=seed, scale=scale)
+    click.echo(f"wrote sample feeds for {days} day(s) from {start:%Y-%m-%d} in {result.seconds:.1f}s")
+    for feed, rows in result.rows.items():
+        click.echo(f"  {feed:<22} {rows:>12,} rows")
+    click.echo(f"  landing: {result.landing_dir}")
+    click.echo(f"  labels:  {result.labels_path} ({result.labels:,} anomalies)")
+
+
+@main.command()
+@click.option(
+    "--landing",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Source folder in the landing layout <feed>/<YYYY-MM-DD>/<file> "
+    "(default: CUSTOMS_SOURCE_DIR, else CUSTOMS_HOME/inbox).",
+)
+@click.option("--start", type=DATE, required=True, help="First data interval (day).")
+@click.option("--end", type=DATE, required=True, help="Last data interval (day), inclusive.")
+def run(landing: Path | None, start, end) -> None:
+    """Run every day from START to END through the Airflow DAGs, then build and publish the marts.
+
+    Each day is one run of the customs_daily DAG (land, standardise, check the feeds); then the
+    customs_marts DAG builds the dbt models, checks the marts and publishes the read-only
+    snapshot. Rerunning a day replaces that day's data. Airflow's logs go to CUSTOMS_HOME/logs.
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from customs.runner import RunFailed, days_between, run_range
+    from customs.summary import summarize
+
+    settings = load_settings()
+    source_dir = (landing or settings.source_dir).resolve()
+    console = _terminal()
+    days = days_between(start.date(), end.date())
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    with progress:
+        bar = progress.add_task("starting", total=len(days) + 2)
+
+        def on_step(message: str) -> None:
+            if progress.tasks[bar].description != "starting":
+                progress.advance(bar)
+            progress.update(bar, description=message)
+
+        try:
+            result = run_range(settings, source_dir, start.date(), end.date(), on_step=on_step)
+        except RunFailed as exc:
+            progress.stop()
+            console.print(f"[red]run failed:[/red] {exc}")
+            sys.exit(1)
+        progress.update(bar, completed=len(days) + 2, description="done")
+
+    summary = summarize(settings, start.date(), end.date())
+    _print_summary(console, summary, result)
+
+
+def _print_summary(console, summary, result) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{len(result.days)} daily run(s) in {result.seconds:.0f}s")
+    for header in ("feed", "files", "rows read", "standardised", "rejected", "files rejected"):
+        table.add_column(header, justify="left" if header == "feed" else "right")
+    for f in summary.feeds:
+        table.add_row(
+            f.feed,
+            f"{f.files:,}",
+            f"{f.rows_read:,}",
+            f"{f.rows_standardized:,}",
+            f"{f.rows_rejected:,}",
+            f"{f.files_rejected:,}",
+        )
+    console.print(table)
+    for name, rows in summary.mart_rows.items():
+        console.print(f"{name}: {rows:,} rows")
+    for name, path in summary.outputs.items():
+        console.print(f"{name}: {path}")
+    console.print(f"Airflow task logs: {result.log_path}")
+
+
+@main.command()
+@click.argument("sql")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--limit", type=int, default=100, show_default=True, help="Rows shown as a table.")
+def query(sql: str, fmt: str, limit: int) -> None:
+    """Run SQL against the published read-only snapshot (never the build file)."""
+    import duckdb
+
+    settings = load_settings()
+    if not settings.published_path.exists():
+        raise click.ClickException(
+            f"no published warehouse at {settings.published_path}: run `customs run` first"
+        )
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+        try:
+            frame = con.sql(sql).pl()
+        except duckdb.Error as exc:
+            raise click.ClickException(str(exc)) from exc
+    if fmt == "csv":
+        click.echo(frame.write_csv(), nl=False)
+    elif fmt == "json":
+        click.echo(frame.write_json())
+    else:
+        from rich.table import Table
+
+        table = Table(show_lines=False)
+        for column in frame.columns:
+            table.add_column(column)
+        for row in frame.head(limit).iter_rows():
+            table.add_row(*("" if v is None else str(v) for v in row))
+        _terminal().print(table)
+        if frame.height > limit:
+            click.echo(f"({frame.height:,} rows, {limit} shown; use --format csv for all)")
+
+
+if __name__ == "__main__":
+    main()

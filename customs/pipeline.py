@@ -1,0 +1,92 @@
+"""The body of every Airflow task, as plain functions of (settings, arguments).
+
+DAG files only wire these together; keeping the work here means each step can be called from a
+test, a notebook or another orchestrator without Airflow, and DAG parsing imports nothing heavy.
+Every function is idempotent for its data interval: it replaces what it wrote before.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+
+from customs.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class FeedLoadError(RuntimeError):
+    """One or more files of a feed could not be loaded at all (the rest of the feed was)."""
+
+
+def land_feed(settings: Settings, feed: str, interval: date, source_dir: Path) -> dict:
+    from transforms.landing import land_interval
+    from transforms.storage import ensure_schema_files
+
+    ensure_schema_files(settings)
+    landed = land_interval(settings, feed, interval, source_dir)
+    duplicates = [f.source_file for f in landed if f.is_duplicate]
+    if duplicates:
+        log.warning("%s %s: already loaded before, skipped: %s", feed, interval, duplicates)
+    return {
+        "feed": feed,
+        "interval": interval.isoformat(),
+        "files": len(landed),
+        "duplicates": len(duplicates),
+    }
+
+
+def standardize_feed(settings: Settings, feed: str, interval: date) -> dict:
+    from transforms.standardize import standardize_interval
+
+    summary = standardize_interval(settings, feed, interval)
+    result = {
+        "feed": feed,
+        "interval": interval.isoformat(),
+        "files": summary.files,
+        "rows_read": summary.rows_read,
+        "rows_standardized": summary.rows_standardized,
+        "rows_rejected": summary.rows_rejected,
+    }
+    log.info("standardised %s", result)
+    if summary.file_errors:
+        raise FeedLoadError(
+            f"{feed} {interval}: {len(summary.file_errors)} file(s) rejected whole "
+            f"(the other files of the feed were loaded): " + " | ".join(summary.file_errors)
+        )
+    return result
+
+
+def check_feed(settings: Settings, feed: str, interval: date) -> dict:
+    from expectations.checkpoints import check_feed as run_feed_suite
+
+    outcome = run_feed_suite(settings, feed, interval)
+    return {
+        "suite": outcome.suite,
+        "evaluated": outcome.evaluated,
+        "failed_warning": list(outcome.failed_warning),
+    }
+
+
+def build_marts(settings: Settings) -> dict:
+    from customs.warehouse import build_marts as dbt_build
+
+    result = dbt_build(settings)
+    return {"seconds": round(result.seconds, 1), "row_counts": dict(result.row_counts)}
+
+
+def check_marts(settings: Settings, interval: date, run_id: str) -> dict:
+    from expectations.checkpoints import check_marts as run_mart_suites
+
+    outcomes = run_mart_suites(settings, interval, run_id)
+    return {
+        "suites": [o.suite for o in outcomes],
+        "failed_warning": [w for o in outcomes for w in o.failed_warning],
+    }
+
+
+def publish(settings: Settings) -> str:
+    from customs.warehouse import publish_snapshot
+
+    return str(publish_snapshot(settings))

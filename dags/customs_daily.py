@@ -1,0 +1,71 @@
+"""
+### customs_daily
+
+Pulls one UTC day of every feed (orders, declarations, warehouse receipts and dispatches,
+inspections) from the source folder, lands the raw files by content hash, standardises them with
+Polars into the canonical Parquet (bad rows to rejects, with a reason), and checks each feed with
+its Great Expectations suite. When every feed passed, it emits the `customs_standardized_feeds`
+asset, which schedules `customs_marts`.
+
+The data interval is the day: a run for 2026-09-01 covers `[2026-09-01, 2026-09-02)` and replaces
+exactly that day's partitions, so rerunning or backfilling a day is safe.
+Param `source_dir` overrides the source folder (default: `CUSTOMS_SOURCE_DIR`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
+
+from customs.assets import FEED_NAMES, OWNER, STANDARDIZED_FEEDS_ASSET
+
+
+@dag(
+    dag_id="customs_daily",
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=4,
+    default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5)},
+    params={"source_dir": Param(None, type=["null", "string"], description="Source folder")},
+    doc_md=__doc__,
+    tags=["customs", "feeds"],
+)
+def customs_daily():
+    @task
+    def land(feed: str, data_interval_start=None, params=None) -> dict:
+        from pathlib import Path
+
+        from customs.pipeline import land_feed
+        from customs.settings import load_settings
+
+        settings = load_settings()
+        source_dir = Path(params["source_dir"]) if params["source_dir"] else settings.source_dir
+        return land_feed(settings, feed, data_interval_start.date(), source_dir)
+
+    @task
+    def standardize(landed: dict, data_interval_start=None) -> dict:
+        from customs.pipeline import standardize_feed
+        from customs.settings import load_settings
+
+        return standardize_feed(load_settings(), landed["feed"], data_interval_start.date())
+
+    @task
+    def check(standardized: dict, data_interval_start=None) -> dict:
+        from customs.pipeline import check_feed
+        from customs.settings import load_settings
+
+        return check_feed(load_settings(), standardized["feed"], data_interval_start.date())
+
+    @task(outlets=[Asset(STANDARDIZED_FEEDS_ASSET)])
+    def announce(checks: list[dict], data_interval_start=None) -> str:
+        """All feeds of the day passed their critical checks: let the marts DAG build."""
+        return data_interval_start.date().isoformat()
+
+    standardized = standardize.expand(landed=land.expand(feed=list(FEED_NAMES)))
+    announce(check.expand(standardized=standardized))
+
+
+customs_daily()

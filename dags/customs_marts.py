@@ -1,0 +1,64 @@
+"""
+### customs_marts
+
+Builds the warehouse with `dbt build` (staging, intermediate, marts, audit; dbt tests, unit tests
+and contracts), checks the marts with their Great Expectations suites, then publishes a read-only
+snapshot for analysts. Scheduled on the `customs_standardized_feeds` asset, so it runs after any
+day's feeds were standardised and checked.
+
+Every task that opens the DuckDB build file runs in the one-slot `duckdb_writer` pool: DuckDB
+takes one writing process per file. Analysts never open the build file; they read the snapshot,
+which is swapped in atomically only after the mart checks passed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+
+from customs.assets import (
+    DUCKDB_WRITER_POOL,
+    OWNER,
+    PUBLISHED_WAREHOUSE_ASSET,
+    STANDARDIZED_FEEDS_ASSET,
+)
+
+
+@dag(
+    dag_id="customs_marts",
+    schedule=[Asset(STANDARDIZED_FEEDS_ASSET)],
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"owner": OWNER, "retries": 1, "retry_delay": timedelta(minutes=5)},
+    doc_md=__doc__,
+    tags=["customs", "marts"],
+)
+def customs_marts():
+    @task(pool=DUCKDB_WRITER_POOL)
+    def build() -> dict:
+        from customs.pipeline import build_marts
+        from customs.settings import load_settings
+
+        return build_marts(load_settings())
+
+    @task(pool=DUCKDB_WRITER_POOL)
+    def check(built: dict, run_id=None, dag_run=None) -> dict:
+        from customs.pipeline import check_marts
+        from customs.settings import load_settings
+
+        return check_marts(load_settings(), dag_run.run_after.date(), run_id)
+
+    @task(pool=DUCKDB_WRITER_POOL, outlets=[Asset(PUBLISHED_WAREHOUSE_ASSET)])
+    def publish(checked: dict) -> str:
+        from customs.pipeline import publish
+        from customs.settings import load_settings
+
+        return publish(load_settings())
+
+    publish(check(build()))
+
+
+customs_marts()
