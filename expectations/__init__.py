@@ -1,1 +1,1 @@
-"""expectations."""
+"""Great Expectations gates on feeds and marts: ``expectations.checkpoints`` is the API."""

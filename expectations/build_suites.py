@@ -1,0 +1,371 @@
+"""Generate the expectation suites in ``expectations/suites/`` from the feed contracts.
+
+The feed suites are derived from the roles in ``transforms.schemas`` (key, nullable, countries,
+currencies, HS codes, positive, allowed values, event time), so a contract change shows up as a
+reviewable diff of the JSON. The ISO country and currency code lists are written into the files
+(from ``pycountry`` at generation time), so each suite is self-contained and GX loads it as is.
+
+Run ``python -m expectations.build_suites`` after changing a contract or this file, and commit the
+output; ``--check`` exits with status 1 when the committed files differ from what this generates
+(a test does the same).
+
+Severity lives in each expectation: ``meta.severity`` (what ``expectations.checkpoints`` acts on)
+and GX's own ``severity`` field (what Data Docs shows) always carry the same value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pycountry
+
+from transforms.schemas import FEEDS, LINEAGE, FeedSchema
+
+SUITES_DIR = Path(__file__).resolve().parent / "suites"
+
+CRITICAL = "critical"
+WARNING = "warning"
+
+HS_CODE_REGEX = r"^[0-9]{6,10}$"
+# IOSS number: "IM", 3-digit code of the member state of identification, 7 digits.
+IOSS_REGEX = r"^IM[0-9]{10}$"
+CURRENCY_CODE_REGEX = r"^[A-Z]{3}$"
+# transforms.pseudonymize: HMAC-SHA256 hex digest. Anything else is personal data in the clear.
+PSEUDONYM_REGEX = r"^[0-9a-f]{64}$"
+# Upper bounds on top of the contract's "non-negative" role: a value above is implausible.
+UPPER_BOUNDS: dict[str, float] = {"gross_mass_kg": 100_000}
+
+# Event time of a feed's rows: inside the data interval or at most this many days before it.
+FRESHNESS_LOOKBACK_DAYS = 3
+# Row count against the trailing average of earlier partitions of the same feed.
+VOLUME_BAND = {"lookback_days": 14, "min_history_days": 3, "lower_ratio": 0.5, "upper_ratio": 2.0}
+
+VALUATION_METHODS = ("transaction", "deductive", "declared", "fallback")
+
+# Suite parameters the runner computes per run (see expectations.checkpoints).
+P_VOLUME_MIN = "volume_min_rows"
+P_VOLUME_MAX = "volume_max_rows"
+P_EVENT_MIN = "event_time_min"
+P_EVENT_MAX = "event_time_max"
+
+
+def iso_countries() -> list[str]:
+    return sorted(c.alpha_2 for c in pycountry.countries)
+
+
+def iso_currencies() -> list[str]:
+    return sorted(c.alpha_3 for c in pycountry.currencies)
+
+
+def _exp(type_: str, severity: str, description: str, **kwargs: Any) -> dict[str, Any]:
+    return {
+        "type": type_,
+        "kwargs": kwargs,
+        "meta": {"severity": severity, "description": description},
+        "severity": severity,
+    }
+
+
+def _unique(columns: tuple[str, ...], severity: str, description: str) -> dict[str, Any]:
+    if len(columns) == 1:
+        return _exp("expect_column_values_to_be_unique", severity, description, column=columns[0])
+    return _exp(
+        "expect_compound_columns_to_be_unique", severity, description, column_list=list(columns)
+    )
+
+
+def feed_suite(feed: FeedSchema) -> dict[str, Any]:
+    countries, currencies = iso_countries(), iso_currencies()
+    columns = list(feed.standardized_schema)
+    required = [*feed.required, *LINEAGE]
+    exps: list[dict[str, Any]] = [
+        _exp(
+            "expect_table_columns_to_match_ordered_list",
+            CRITICAL,
+            "the partition has exactly the standardised columns, in order",
+            column_list=columns,
+        ),
+        _exp(
+            "expect_table_row_count_to_be_between",
+            WARNING,
+            "volume: the feed delivered rows for the day",
+            min_value=1,
+        ),
+        _exp(
+            "expect_table_row_count_to_be_between",
+            WARNING,
+            "volume: row count within the band around the trailing daily average "
+            "(parameters computed per run from earlier partitions; no bound without history)",
+            min_value={"$PARAMETER": P_VOLUME_MIN},
+            max_value={"$PARAMETER": P_VOLUME_MAX},
+        ),
+        _unique(feed.key, CRITICAL, f"the key ({', '.join(feed.key)}) is unique"),
+    ]
+    exps += [
+        _exp("expect_column_values_to_not_be_null", CRITICAL, f"{c} is required", column=c)
+        for c in required
+    ]
+    exps += [
+        _exp(
+            "expect_column_values_to_be_in_set",
+            CRITICAL,
+            f"{c} is an ISO 3166-1 alpha-2 country code",
+            column=c,
+            value_set=countries,
+        )
+        for c in feed.countries
+    ]
+    exps += [
+        _exp(
+            "expect_column_values_to_be_in_set",
+            CRITICAL,
+            f"{c} is an ISO 4217 currency code",
+            column=c,
+            value_set=currencies,
+        )
+        for c in feed.currencies
+    ]
+    exps += [
+        _exp(
+            "expect_column_values_to_match_regex",
+            CRITICAL,
+            f"{c} is an HS code of 6 to 10 digits",
+            column=c,
+            regex=HS_CODE_REGEX,
+        )
+        for c in feed.hs_codes
+    ]
+    exps += [
+        _exp(
+            "expect_column_values_to_match_regex",
+            CRITICAL,
+            f"{c} has the IOSS number format IM + 10 digits",
+            column=c,
+            regex=IOSS_REGEX,
+        )
+        for c in feed.ioss_numbers
+    ]
+    exps += [
+        _exp(
+            "expect_column_values_to_match_regex",
+            CRITICAL,
+            f"{c} is pseudonymised (a keyed-hash hex digest, never the identifier in the clear)",
+            column=c,
+            regex=PSEUDONYM_REGEX,
+        )
+        for c in feed.pseudonymised
+    ]
+    exps += [
+        _exp(
+            "expect_column_values_to_be_in_set",
+            CRITICAL,
+            f"{c} is one of the allowed values",
+            column=c,
+            value_set=list(values),
+        )
+        for c, values in feed.allowed_values.items()
+    ]
+    exps += [
+        _exp(
+            "expect_column_values_to_be_between",
+            CRITICAL,
+            f"{c} is at least 1",
+            column=c,
+            min_value=1,
+        )
+        for c in (*feed.positive, "source_row")
+    ]
+    for c in feed.non_negative:
+        bounds = {"min_value": 0}
+        description = f"{c} is not negative"
+        if c in UPPER_BOUNDS:
+            bounds["max_value"] = UPPER_BOUNDS[c]
+            description = f"{c} is between 0 and {UPPER_BOUNDS[c]:,}"
+        exps.append(
+            _exp("expect_column_values_to_be_between", CRITICAL, description, column=c, **bounds)
+        )
+    if feed.event_time:
+        exps.append(
+            _exp(
+                "expect_column_values_to_be_between",
+                WARNING,
+                f"freshness: {feed.event_time} falls in the data interval or the "
+                f"{FRESHNESS_LOOKBACK_DAYS} days before it",
+                column=feed.event_time,
+                min_value={"$PARAMETER": P_EVENT_MIN},
+                max_value={"$PARAMETER": P_EVENT_MAX},
+                strict_max=True,
+            )
+        )
+    return {
+        "name": f"feed_{feed.name}",
+        "expectations": exps,
+        "meta": {
+            "kind": "feed",
+            "feed": feed.name,
+            "freshness": {"column": feed.event_time, "lookback_days": FRESHNESS_LOOKBACK_DAYS},
+            "volume_band": VOLUME_BAND,
+            "generated_by": "expectations/build_suites.py from transforms/schemas.py",
+        },
+        "notes": (
+            f"Gate on the standardised '{feed.name}' partition of one data interval. "
+            "Critical failures stop the daily run; warnings are recorded and logged."
+        ),
+    }
+
+
+def mart_fct_customs_valuation_suite() -> dict[str, Any]:
+    key = ("declaration_id", "item_no")
+    exps = [
+        _exp(
+            "expect_table_columns_to_match_set",
+            CRITICAL,
+            "the mart has at least these columns (it may have more)",
+            column_set=[
+                *key,
+                "jurisdiction",
+                "jurisdiction_currency",
+                "valuation_method",
+                "customs_value",
+            ],
+            exact_match=False,
+        ),
+        _exp(
+            "expect_table_row_count_to_be_between",
+            WARNING,
+            "volume: the mart has rows",
+            min_value=1,
+        ),
+        _unique(key, CRITICAL, "one row per declaration item (declaration_id, item_no)"),
+        *(
+            _exp("expect_column_values_to_not_be_null", CRITICAL, f"{c} is required", column=c)
+            for c in (*key, "valuation_method")
+        ),
+        _exp(
+            "expect_column_values_to_be_in_set",
+            CRITICAL,
+            "valuation_method is one of the methods of the valuation rules",
+            column="valuation_method",
+            value_set=list(VALUATION_METHODS),
+        ),
+        _exp(
+            "expect_column_values_to_be_between",
+            CRITICAL,
+            "customs_value is not negative where it is known",
+            column="customs_value",
+            min_value=0,
+        ),
+        _exp(
+            "expect_column_values_to_not_be_null",
+            WARNING,
+            "customs_value is known (a null is an item that could not be valued)",
+            column="customs_value",
+        ),
+        _exp(
+            "expect_column_values_to_be_in_set",
+            CRITICAL,
+            "jurisdiction is an ISO 3166-1 alpha-2 country code",
+            column="jurisdiction",
+            value_set=iso_countries(),
+        ),
+    ]
+    currency = _exp(
+        "expect_column_values_to_match_regex",
+        CRITICAL,
+        "every currency column (name ending in 'currency') holds 3-letter codes",
+        column="jurisdiction_currency",
+        regex=CURRENCY_CODE_REGEX,
+    )
+    # Expanded at run time to one expectation per matching column of the mart (columns grow).
+    currency["meta"]["apply_to_columns_matching"] = r"^(.+_)?currency$"
+    exps.append(currency)
+    return {
+        "name": "mart_fct_customs_valuation",
+        "expectations": exps,
+        "meta": {
+            "kind": "mart",
+            "table": "marts.fct_customs_valuation",
+            "generated_by": "expectations/build_suites.py",
+        },
+        "notes": (
+            "Checks on the valuation mart after dbt build. Critical failures block the "
+            "publication of the snapshot; warnings are recorded and logged."
+        ),
+    }
+
+
+def build_all() -> dict[str, dict[str, Any]]:
+    """Every suite, by file name."""
+    suites = [feed_suite(f) for f in FEEDS.values()]
+    suites.append(mart_fct_customs_valuation_suite())
+    return {f"{s['name']}.json": s for s in suites}
+
+
+def to_json(value: Any, indent: int = 0, width: int = 100) -> str:
+    """JSON with dicts one key a line and scalar lists packed into lines of ``width``."""
+    pad, inner = "  " * indent, "  " * (indent + 1)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        if not any(isinstance(v, dict | list) for v in value.values()):
+            flat = "{" + ", ".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in value.items())
+            if len(flat) + len(pad) + 1 <= width // 2:
+                return flat + "}"
+        items = [
+            f"{inner}{json.dumps(k)}: {to_json(v, indent + 1, width)}" for k, v in value.items()
+        ]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        if any(isinstance(v, dict | list) for v in value):
+            items = [inner + to_json(v, indent + 1, width) for v in value]
+            return "[\n" + ",\n".join(items) + f"\n{pad}]"
+        flat = "[" + ", ".join(json.dumps(v) for v in value) + "]"
+        if len(flat) + len(pad) <= width:
+            return flat
+        lines, line = [], ""
+        for token in (json.dumps(v) for v in value):
+            if line and len(inner) + len(line) + len(token) + 2 > width:
+                lines.append(line.rstrip(", "))
+                line = ""
+            line += token + ", "
+        lines.append(line.rstrip(", "))
+        return "[\n" + ",\n".join(inner + ln for ln in lines) + f"\n{pad}]"
+    return json.dumps(value)
+
+
+def render_all() -> dict[str, str]:
+    """File name -> the exact text to commit."""
+    return {name: to_json(suite) + "\n" for name, suite in build_all().items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if the files are stale")
+    parser.add_argument("--out", type=Path, default=SUITES_DIR)
+    args = parser.parse_args(argv)
+    rendered = render_all()
+    if args.check:
+        stale = [n for n, text in rendered.items() if _read(args.out / n) != text]
+        extra = sorted(p.name for p in args.out.glob("*.json") if p.name not in rendered)
+        for name in stale + extra:
+            print(f"stale or unexpected suite file: {args.out / name}", file=sys.stderr)
+        return 1 if stale or extra else 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, text in rendered.items():
+        (args.out / name).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out / name}")
+    return 0
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

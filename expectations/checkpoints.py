@@ -1,0 +1,305 @@
+"""Data-quality gates: the suites of ``expectations/suites/`` run on feeds and marts.
+
+``check_feed`` validates one day's standardised partition of a feed; ``check_marts`` validates
+the marts after ``dbt build``. Every run records one row per expectation under
+``audit/dq_results`` and updates the Data Docs site in ``settings.data_docs_dir``; then a failed
+critical expectation raises ``DataQualityError`` (the task fails, downstream stops) while failed
+warnings are only logged and returned. Severity is read from the suite files, not from code.
+
+Great Expectations is imported only when a check runs (see ``expectations.gx_run``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from customs.settings import Settings
+from expectations import build_suites as spec
+from expectations.results import describe, write_results
+from expectations.suite_files import (
+    all_suite_names,
+    expand_column_templates,
+    feed_suite_name,
+    load_suite,
+    mart_suite_names,
+)
+from transforms.schemas import FEEDS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from expectations.gx_run import ExpectationResult
+
+log = logging.getLogger(__name__)
+
+
+class DataQualityError(RuntimeError):
+    """A critical expectation failed (or the data to check is missing).
+
+    The message names the suite, the data (feed or mart, data interval) and each failed critical
+    expectation with its column and observed value; ``outcomes`` holds the full outcomes.
+    """
+
+    def __init__(self, message: str, outcomes: Sequence[CheckOutcome] = ()) -> None:
+        super().__init__(message)
+        self.outcomes = list(outcomes)
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    suite: str
+    interval: date
+    run_id: str
+    evaluated: int
+    failed_critical: list[str]
+    failed_warning: list[str]
+    results_path: Path
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed_critical
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form, e.g. for an Airflow XCom."""
+        return {
+            "suite": self.suite,
+            "interval": self.interval.isoformat(),
+            "run_id": self.run_id,
+            "evaluated": self.evaluated,
+            "failed_critical": list(self.failed_critical),
+            "failed_warning": list(self.failed_warning),
+            "results_path": str(self.results_path),
+        }
+
+
+def check_feed(
+    settings: Settings, feed: str, interval: date, *, run_id: str | None = None
+) -> CheckOutcome:
+    """Validate the standardised partition of ``feed`` for the day ``interval``.
+
+    The default run id is ``<feed>__<YYYY-MM-DD>``: rechecking a day replaces its results, like
+    restandardising it replaces its partition. An absent partition is checked as an empty table
+    (the volume warning reports it).
+    """
+    if feed not in FEEDS:
+        raise ValueError(f"unknown feed {feed!r}; expected one of {sorted(FEEDS)}")
+    interval = _as_date(interval)
+    suite = load_suite(feed_suite_name(feed))
+    frame = _read_feed(settings, feed, interval)
+    outcome = _run(
+        settings,
+        suite,
+        frame,
+        interval=interval,
+        run_id=run_id or f"{feed}__{interval.isoformat()}",
+        parameters=_feed_parameters(settings, suite, feed, interval),
+    )
+    label = f"feed '{feed}' ({_partition_dir(settings, feed, interval)})"
+    _raise_if_critical([(outcome, label)])
+    return outcome
+
+
+def check_marts(settings: Settings, interval: date, run_id: str) -> list[CheckOutcome]:
+    """Validate every mart that has a ``mart_*`` suite; raise once all were checked.
+
+    ``interval`` only files the results (``date=<interval>``): the whole mart is checked.
+    """
+    interval = _as_date(interval)
+    suites = [load_suite(name) for name in mart_suite_names()]
+    frames = _read_marts(settings, [s["meta"]["table"] for s in suites])
+    checked = []
+    for suite in suites:
+        table = suite["meta"]["table"]
+        frame = frames[table]
+        outcome = _run(
+            settings,
+            expand_column_templates(suite, list(frame.columns)),
+            frame,
+            interval=interval,
+            run_id=run_id,
+            parameters={},
+        )
+        checked.append((outcome, f"mart {table} in {settings.warehouse_path}"))
+    _raise_if_critical(checked)
+    return [outcome for outcome, _ in checked]
+
+
+def _run(
+    settings: Settings,
+    suite: dict[str, Any],
+    frame: pd.DataFrame,
+    *,
+    interval: date,
+    run_id: str,
+    parameters: dict[str, Any],
+) -> CheckOutcome:
+    from expectations.gx_run import run_suite
+
+    name = suite["name"]
+    run_name = run_id if interval.isoformat() in run_id else f"{interval.isoformat()}__{run_id}"
+    results = run_suite(
+        suite,
+        frame,
+        data_docs_dir=settings.data_docs_dir,
+        run_name=run_name,
+        parameters=parameters,
+        site_suites=[load_suite(n) for n in all_suite_names() if n != name],
+    )
+    path = write_results(
+        settings,
+        suite=name,
+        interval=interval,
+        run_id=run_id,
+        results=results,
+        checked_at=datetime.now(UTC),
+    )
+    outcome = CheckOutcome(
+        suite=name,
+        interval=interval,
+        run_id=run_id,
+        evaluated=len(results),
+        failed_critical=_failed(results, "critical"),
+        failed_warning=_failed(results, "warning"),
+        results_path=path,
+    )
+    for warning in outcome.failed_warning:
+        log.warning("%s %s: warning: %s", name, interval, warning)
+    log.info(
+        "%s %s: %d expectations, %d critical and %d warning failures; results in %s",
+        name,
+        interval,
+        outcome.evaluated,
+        len(outcome.failed_critical),
+        len(outcome.failed_warning),
+        path,
+    )
+    return outcome
+
+
+def _failed(results: Sequence[ExpectationResult], severity: str) -> list[str]:
+    return [describe(r) for r in results if not r.success and r.severity == severity]
+
+
+def _raise_if_critical(checked: Sequence[tuple[CheckOutcome, str]]) -> None:
+    failed = [(o, label) for o, label in checked if o.failed_critical]
+    if not failed:
+        return
+    parts = []
+    for outcome, label in failed:
+        lines = "\n".join(f"  - {f}" for f in outcome.failed_critical)
+        parts.append(
+            f"suite {outcome.suite} on {label}, data interval {outcome.interval.isoformat()}, "
+            f"run {outcome.run_id}: {len(outcome.failed_critical)} critical expectation(s) "
+            f"failed:\n{lines}\n  results: {outcome.results_path}"
+        )
+    raise DataQualityError(
+        "Data quality check failed: " + "\n".join(parts), [o for o, _ in checked]
+    )
+
+
+def _as_date(value: date) -> date:
+    """A plain date (a datetime, e.g. a data interval start, is also a date: take its day)."""
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC).date() if value.tzinfo else value.date()
+    return date(value.year, value.month, value.day)
+
+
+def _partition_dir(settings: Settings, feed: str, day: date) -> Path:
+    return settings.standardized_dir / feed / f"date={day.isoformat()}"
+
+
+def _read_feed(settings: Settings, feed: str, interval: date) -> pd.DataFrame:
+    """The day's partition as pandas (GX has no Polars support); empty if nothing arrived."""
+    folder = _partition_dir(settings, feed, interval)
+    if any(folder.glob("*.parquet")):
+        frame = pl.scan_parquet(folder / "*.parquet", hive_partitioning=False).collect()
+    else:
+        log.warning("%s: no standardised partition at %s; checking an empty table", feed, folder)
+        frame = pl.DataFrame(schema=FEEDS[feed].standardized_schema)
+    return frame.to_pandas()
+
+
+def _feed_parameters(
+    settings: Settings, suite: dict[str, Any], feed: str, interval: date
+) -> dict[str, Any]:
+    """Values of the suite's ``$PARAMETER`` kwargs for this run, from the suite's meta."""
+    meta = suite.get("meta", {})
+    lookback = int(meta.get("freshness", {}).get("lookback_days", spec.FRESHNESS_LOOKBACK_DAYS))
+    start = datetime.combine(interval, time(), tzinfo=UTC)
+    low, high = _volume_band(settings, feed, interval, meta.get("volume_band", spec.VOLUME_BAND))
+    return {
+        spec.P_EVENT_MIN: start - timedelta(days=lookback),
+        spec.P_EVENT_MAX: start + timedelta(days=1),
+        spec.P_VOLUME_MIN: low,
+        spec.P_VOLUME_MAX: high,
+    }
+
+
+def _volume_band(
+    settings: Settings, feed: str, interval: date, band: dict[str, Any]
+) -> tuple[int, int | None]:
+    """Row-count band around the mean of earlier delivered days; (0, None) without history.
+
+    Counts come from the earlier standardised partitions themselves (Parquet metadata only),
+    the same rows this suite checked on those days.
+    """
+    counts = []
+    for days_back in range(1, int(band["lookback_days"]) + 1):
+        folder = _partition_dir(settings, feed, interval - timedelta(days=days_back))
+        files = sorted(folder.glob("*.parquet"))
+        if files:
+            rows = pl.scan_parquet(files, hive_partitioning=False).select(pl.len()).collect()
+            if rows.item():
+                counts.append(int(rows.item()))
+    if len(counts) < int(band["min_history_days"]):
+        return 0, None
+    mean = sum(counts) / len(counts)
+    return int(mean * float(band["lower_ratio"])), int(-(-mean * float(band["upper_ratio"]) // 1))
+
+
+def _read_marts(settings: Settings, tables: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """Read whole mart tables, then close the build file before anything else happens.
+
+    DuckDB allows one writer per file and any open handle blocks ``dbt build``, so the
+    connection lives only for these reads.
+    """
+    import duckdb
+
+    path = settings.warehouse_path
+    if not path.exists():
+        raise DataQualityError(
+            f"cannot check marts: the warehouse {path} does not exist (run dbt build first)"
+        )
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.ConnectionException as exc:
+        # In a process that already opened the file (e.g. dbt in-process), DuckDB refuses a
+        # second handle with another configuration; share the process's own instance instead.
+        if "different configuration" not in str(exc):
+            raise
+        con = duckdb.connect(str(path))
+    try:
+        frames = {}
+        for table in tables:
+            schema, name = table.split(".", 1)
+            found = con.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = ? and table_name = ?",
+                [schema, name],
+            ).fetchone()
+            if not found or not found[0]:
+                raise DataQualityError(
+                    f"cannot check mart {table}: no such table in {path} "
+                    "(has dbt build created it?)"
+                )
+            frames[table] = con.execute(f'select * from "{schema}"."{name}"').df()
+    finally:
+        con.close()
+    return frames
