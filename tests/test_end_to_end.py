@@ -23,7 +23,8 @@ from customs.summary import summarize
 
 pytestmark = pytest.mark.e2e
 
-START, END = date(2026, 9, 1), date(2026, 9, 2)
+# Three days: declarations follow their orders by 1-5 days, so day 1 has none yet.
+START, END = date(2026, 9, 1), date(2026, 9, 3)
 
 
 def _data_rows(path: Path) -> int:
@@ -36,7 +37,7 @@ def _data_rows(path: Path) -> int:
 @pytest.fixture(scope="module")
 def pipeline_run(session_settings, tmp_path_factory):
     out = tmp_path_factory.mktemp("sample")
-    generated = generate(out, START, (END - START).days + 1, seed=7, scale=0.1)
+    generated = generate(out, START, (END - START).days + 1, seed=7, scale=0.15)
     result = run_range(session_settings, generated.landing_dir, START, END)
     return session_settings, generated, result
 
