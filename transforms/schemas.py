@@ -201,3 +201,47 @@ FEEDS: dict[str, FeedSchema] = {
     f.name: f for f in (ORDERS, DECLARATIONS, WAREHOUSE_RECEIPTS, WAREHOUSE_DISPATCHES, INSPECTIONS)
 }
 FEED_NAMES: tuple[str, ...] = tuple(FEEDS)
+
+# --- Added with the landing/standardisation code: the audit and rejects contracts -------------
+# (dbt's audit models and the expectation suites read these; written by transforms/.)
+
+MANIFEST_SCHEMA: dict[str, pl.DataType] = {
+    "feed": pl.String(),
+    "data_interval": pl.Date(),
+    "source_file": pl.String(),
+    "original_name": pl.String(),
+    "sha256": pl.String(),
+    "size_bytes": pl.Int64(),
+    "received_at": UTC_TS,
+    "load_id": pl.String(),
+    "is_duplicate": pl.Boolean(),
+    "duplicate_of": pl.String(),
+}
+"""``landing/_manifest/<feed>/date=<day>/<sha256[:16]>.parquet``: one row per delivered file."""
+
+REJECTS_SCHEMA: dict[str, pl.DataType] = {
+    "load_id": pl.String(),
+    "feed": pl.String(),
+    "source_file": pl.String(),
+    "source_row": pl.Int64(),
+    "reason": pl.String(),
+    "raw": pl.String(),
+}
+"""``rejects/<feed>/date=<day>/<sha256[:16]>.parquet``: one row per rejected input row."""
+
+FILE_LOAD_STATUSES = ("loaded", "rejected_file")
+
+FILE_LOADS_SCHEMA: dict[str, pl.DataType] = {
+    "load_id": pl.String(),
+    "feed": pl.String(),
+    "source_file": pl.String(),
+    "sha256": pl.String(),
+    "data_interval": pl.Date(),
+    "rows_read": pl.Int64(),
+    "rows_standardized": pl.Int64(),
+    "rows_rejected": pl.Int64(),
+    "loaded_at": UTC_TS,
+    "status": pl.String(),
+    "message": pl.String(),
+}
+"""``audit/file_loads/<feed>/date=<day>/<sha256[:16]>.parquet``: one row per file load."""

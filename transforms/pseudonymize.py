@@ -1,0 +1,83 @@
+"""Pseudonymisation of personal identifiers (``buyer_id``, ``importer_id``).
+
+A pseudonym is ``HMAC-SHA256(key, value)`` written as 64 lower-case hex digits, where ``value``
+is the trimmed identifier encoded as UTF-8 and ``key`` is ``settings.pseudonym_key`` (from
+``CUSTOMS_PSEUDONYM_KEY``). It is:
+
+* **keyed**: without the key nobody can compute the pseudonym of a known identifier (a plain
+  hash could be reversed by hashing a list of candidate identifiers);
+* **stable**: the same identifier gives the same pseudonym in every file, feed and run with the
+  same key, so joins and counts per buyer/importer still work;
+* **not reversible**: there is no table from pseudonym back to identifier anywhere in the
+  warehouse. Changing the key changes every pseudonym (history then no longer links up).
+
+The HMAC is computed once per *distinct* value of a column and joined back (a lookup), never
+once per row. The inner and outer SHA-256 states of the key are prepared once, so one value
+costs two SHA-256 compressions (about 0.8 µs in CPython).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+
+import polars as pl
+
+_BLOCK = 64  # SHA-256 block size in bytes
+
+
+class Pseudonymizer:
+    """HMAC-SHA256 with a fixed key, fast for many short values."""
+
+    def __init__(self, key: bytes) -> None:
+        if not key:
+            raise ValueError("the pseudonym key must not be empty")
+        if len(key) > _BLOCK:
+            key = hashlib.sha256(key).digest()
+        padded = key.ljust(_BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+
+    def __call__(self, value: str) -> str:
+        inner = self._inner.copy()
+        inner.update(value.encode("utf-8"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+    def many(self, values: Iterable[str]) -> list[str]:
+        """Pseudonyms of many values (the loop of ``__call__``, without per-call overhead)."""
+        inner_copy, outer_copy = self._inner.copy, self._outer.copy
+        out: list[str] = []
+        append = out.append
+        for value in values:
+            inner = inner_copy()
+            inner.update(value.encode("utf-8"))
+            outer = outer_copy()
+            outer.update(inner.digest())
+            append(outer.hexdigest())
+        return out
+
+    def table(self, values: pl.Series | Iterable[str | None], name: str = "value") -> pl.DataFrame:
+        """Distinct non-null ``values`` and their pseudonyms: columns ``name``, ``pseudonym``."""
+        distinct = pl.Series(name, values, dtype=pl.String()).drop_nulls().unique()
+        return pl.DataFrame(
+            {
+                name: distinct,
+                "pseudonym": pl.Series(self.many(distinct.to_list()), dtype=pl.String()),
+            },
+            schema={name: pl.String(), "pseudonym": pl.String()},
+        )
+
+
+def pseudonym(key: bytes, value: str) -> str:
+    """The pseudonym of one value (reference implementation, same result as the vectorised path)."""
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def pseudonymize_series(series: pl.Series, key: bytes) -> pl.Series:
+    """Pseudonymise a String series: one HMAC per distinct value, joined back onto the rows."""
+    table = Pseudonymizer(key).table(series)
+    out = series.to_frame("value").join(table, on="value", how="left", maintain_order="left")
+    return out["pseudonym"].alias(series.name)

@@ -1,0 +1,189 @@
+"""Where the transforms write under ``CUSTOMS_HOME``, and how they write it safely.
+
+The layout is the one of ``docs/architecture.md``::
+
+    landing/<feed>/<YYYY-MM-DD>/<sha256>.<ext>[.gz]
+    landing/_manifest/<feed>/date=<YYYY-MM-DD>/<sha256[:16]>.parquet
+    standardized/<feed>/date=<YYYY-MM-DD>/<sha256[:16]>.parquet
+    rejects/<feed>/date=<YYYY-MM-DD>/<sha256[:16]>.parquet
+    audit/file_loads/<feed>/date=<YYYY-MM-DD>/<sha256[:16]>.parquet
+
+Readers (dbt, Great Expectations) glob these folders, so nothing half-written may ever be visible
+under a name they match:
+
+* single files are written under a hidden temporary name beside the target, then renamed
+  (``os.replace`` is atomic on one filesystem);
+* a whole ``date=<day>`` partition is built in a staging folder under ``CUSTOMS_HOME/tmp/``
+  (outside every globbed tree, same filesystem) and swapped in with two renames, so a re-run of
+  an interval replaces its partition as a whole and never leaves stale files behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from customs.settings import Settings
+from transforms.schemas import (
+    FEED_NAMES,
+    FEEDS,
+    FILE_LOADS_SCHEMA,
+    MANIFEST_SCHEMA,
+    REJECTS_SCHEMA,
+)
+
+SCHEMA_FILE = "_schema.parquet"
+
+
+def load_id(feed: str, interval: date, sha256: str) -> str:
+    """``<feed>:<YYYY-MM-DD>:<sha256[:16]>``: one load of one file for one data interval."""
+    return f"{feed}:{interval.isoformat()}:{sha256[:16]}"
+
+
+def partition_name(interval: date) -> str:
+    return f"date={interval.isoformat()}"
+
+
+def file_stem(sha256: str) -> str:
+    """Files inside partition folders are named by the first 16 hex digits of the content hash."""
+    return sha256[:16]
+
+
+def manifest_feed_dir(settings: Settings, feed: str) -> Path:
+    return settings.manifest_dir / feed
+
+
+def standardized_feed_dir(settings: Settings, feed: str) -> Path:
+    return settings.standardized_dir / feed
+
+
+def rejects_feed_dir(settings: Settings, feed: str) -> Path:
+    return settings.rejects_dir / feed
+
+
+def file_loads_feed_dir(settings: Settings, feed: str) -> Path:
+    return settings.audit_dir / "file_loads" / feed
+
+
+def landing_day_dir(settings: Settings, feed: str, interval: date) -> Path:
+    return settings.landing_dir / feed / interval.isoformat()
+
+
+def landed_name(sha256: str, fmt: str, gzipped: bool) -> str:
+    """``<sha256>.<ext>[.gz]``: the name of a landed file (content-addressed)."""
+    return f"{sha256}.{fmt}{'.gz' if gzipped else ''}"
+
+
+def tmp_dir(settings: Settings) -> Path:
+    """Staging area for partitions being built: same filesystem, outside every globbed tree."""
+    return settings.home / "tmp"
+
+
+def _schema_frame(schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    return pl.DataFrame(schema=schema)
+
+
+def ensure_schema_files(settings: Settings) -> None:
+    """Write a zero-row ``_schema.parquet`` in every folder that dbt reads with a glob.
+
+    A feed that has not delivered anything yet then reads as an empty table with the right
+    columns and types instead of failing the build. Existing files are rewritten only when their
+    schema differs (so a contract change propagates, and a normal run touches nothing).
+    """
+    targets: list[tuple[Path, dict[str, pl.DataType]]] = []
+    for feed in FEED_NAMES:
+        targets.append((standardized_feed_dir(settings, feed), FEEDS[feed].standardized_schema))
+        targets.append((rejects_feed_dir(settings, feed), REJECTS_SCHEMA))
+        targets.append((file_loads_feed_dir(settings, feed), FILE_LOADS_SCHEMA))
+        targets.append((manifest_feed_dir(settings, feed), MANIFEST_SCHEMA))
+    for folder, schema in targets:
+        path = folder / SCHEMA_FILE
+        if path.exists():
+            try:
+                if pl.read_parquet_schema(path) == pl.Schema(schema):
+                    continue
+            except Exception:  # unreadable: rewrite it
+                pass
+        write_parquet_atomic(_schema_frame(schema), path)
+
+
+def _hidden_tmp_name(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+
+
+def write_parquet_atomic(df: pl.DataFrame, target: Path) -> None:
+    """Write ``df`` to ``target`` under a hidden temporary name, then rename it into place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _hidden_tmp_name(target)
+    try:
+        df.write_parquet(tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def feed_lock(settings: Settings, area: str, feed: str) -> Iterator[None]:
+    """An exclusive advisory lock per (area, feed), held while a task changes that feed's state.
+
+    Two Airflow tasks for different intervals of the same feed may run at once; the lock keeps
+    their reads of the manifest (duplicate detection) and their partition swaps serialised.
+    """
+    lock_dir = tmp_dir(settings) / "locks"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / f"{area}-{feed}.lock", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+class PartitionStage:
+    """Builds new ``date=<day>`` partitions for several feed folders and swaps them in together.
+
+    Usage::
+
+        with PartitionStage(settings) as stage:
+            out = stage.folder(standardized_feed_dir(settings, feed), interval)
+            ...write files into out...
+            stage.commit()
+
+    Without ``commit()`` (an exception), the staging folder is removed and the live partitions
+    stay as they were.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._root = tmp_dir(settings) / f"stage-{uuid.uuid4().hex}"
+        self._targets: list[tuple[Path, Path]] = []  # (staged folder, live partition folder)
+
+    def __enter__(self) -> PartitionStage:
+        self._root.mkdir(parents=True, exist_ok=False)
+        return self
+
+    def folder(self, feed_dir: Path, interval: date) -> Path:
+        """The staging folder whose contents will become ``feed_dir/date=<interval>``."""
+        staged = self._root / str(len(self._targets)) / partition_name(interval)
+        staged.mkdir(parents=True)
+        self._targets.append((staged, feed_dir / partition_name(interval)))
+        return staged
+
+    def commit(self) -> None:
+        trash = self._root / "replaced"
+        trash.mkdir()
+        for i, (staged, live) in enumerate(self._targets):
+            live.parent.mkdir(parents=True, exist_ok=True)
+            if live.exists():
+                os.rename(live, trash / str(i))
+            os.rename(staged, live)
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self._root, ignore_errors=True)
