@@ -49,7 +49,9 @@ def ensure_metadata_db(settings: Settings) -> bool:
         check=False,
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"airflow db migrate failed:\n{proc.stdout[-2000:]}{proc.stderr[-4000:]}")
+        raise RuntimeError(
+            f"airflow db migrate failed:\n{proc.stdout[-2000:]}{proc.stderr[-4000:]}"
+        )
     stamp.touch()
     return True
 
@@ -74,4 +76,3 @@ def load_dags() -> dict:
         details = "\n".join(f"{path}: {err}" for path, err in bag.import_errors.items())
         raise RuntimeError(f"DAG files failed to import:\n{details}")
     return dict(bag.dags)
-

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -57,7 +56,9 @@ def generate(out: Path, start, days: int, seed: int, scale: float) -> None:
     from customs.generator import generate as run_generator
 
     result = run_generator(out, start.date(), days, seed=seed, scale=scale)
-    click.echo(f"wrote sample feeds for {days} day(s) from {start:%Y-%m-%d} in {result.seconds:.1f}s")
+    click.echo(
+        f"wrote sample feeds for {days} day(s) from {start:%Y-%m-%d} in {result.seconds:.1f}s"
+    )
     for feed, rows in result.rows.items():
         click.echo(f"  {feed:<22} {rows:>12,} rows")
     click.echo(f"  landing: {result.landing_dir}")

@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from customs.settings import Settings
@@ -46,7 +46,7 @@ def interval_logical_date(day: date) -> datetime:
     A manual run of a data-interval timetable covers the last complete period before its
     logical date, so the run for `day` is triggered at the following midnight.
     """
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(days=1)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
 
 
 @contextlib.contextmanager
@@ -109,7 +109,7 @@ def run_range(
         raise FileNotFoundError(f"source folder {source_dir} does not exist")
     step = on_step or (lambda _msg: None)
     started = time.perf_counter()
-    log_path = settings.logs_dir / f"run-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.log"
+    log_path = settings.logs_dir / f"run-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.log"
     result = RunResult(days=days, seconds=0.0, log_path=log_path)
 
     airflow_local.configure_environment(settings)

@@ -100,7 +100,7 @@ def test_rerunning_a_day_replaces_it(pipeline_run):
     after = {f.feed: f.rows_standardized for f in summarize(settings, START, END).feeds}
     assert after == before
     with duckdb.connect(str(settings.published_path), read_only=True) as con:
-        rows = con.sql("select count(*) from marts.fct_customs_valuation").fetchone()[0]
+        rows = con.execute("select count(*) from marts.fct_customs_valuation").fetchone()[0]
     assert rows == before["declarations"]
 
 
