@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from customs.settings import load_settings
+from customs.settings import DEV_KEY_WARNING, load_settings
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -90,6 +90,8 @@ def run(landing: Path | None, start, end) -> None:
     settings = load_settings()
     source_dir = (landing or settings.source_dir).resolve()
     console = _terminal()
+    if settings.pseudonym_key_is_default:
+        console.print(f"[yellow]warning:[/yellow] {DEV_KEY_WARNING}")
     days = days_between(start.date(), end.date())
     progress = Progress(
         TextColumn("{task.description}"),
@@ -122,8 +124,9 @@ def _print_summary(console, summary, result) -> None:
     from rich.table import Table
 
     table = Table(title=f"{len(result.days)} daily run(s) in {result.seconds:.0f}s")
-    for header in ("feed", "files", "rows read", "standardised", "rejected", "files rejected"):
-        table.add_column(header, justify="left" if header == "feed" else "right")
+    table.add_column("feed", no_wrap=True)
+    for header in ("files", "rows read", "standardised", "rejected", "files rejected"):
+        table.add_column(header, justify="right")
     for f in summary.feeds:
         table.add_row(
             f.feed,

@@ -38,8 +38,11 @@ def land_feed(settings: Settings, feed: str, interval: date, source_dir: Path) -
 
 
 def standardize_feed(settings: Settings, feed: str, interval: date) -> dict:
+    from customs.settings import DEV_KEY_WARNING
     from transforms.standardize import standardize_interval
 
+    if settings.pseudonym_key_is_default:
+        log.warning(DEV_KEY_WARNING)
     summary = standardize_interval(settings, feed, interval)
     result = {
         "feed": feed,

@@ -7,12 +7,15 @@ can be wiped with one ``rm -rf`` and two checkouts never share state.
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 DEV_PSEUDONYM_KEY = "development-only-pseudonym-key-do-not-use-in-production"
+DEV_KEY_WARNING = (
+    "CUSTOMS_PSEUDONYM_KEY is not set: personal identifiers are pseudonymised with the "
+    "development key. Set a secret key before loading real data."
+)
 
 
 @dataclass(frozen=True)
@@ -118,11 +121,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     key = env.get("CUSTOMS_PSEUDONYM_KEY", "")
     is_default = not key
     if is_default:
-        warnings.warn(
-            "CUSTOMS_PSEUDONYM_KEY is not set: personal identifiers are pseudonymised with the "
-            "development key. Set a secret key before loading real data.",
-            stacklevel=2,
-        )
         key = DEV_PSEUDONYM_KEY
     return Settings(
         home=home,
