@@ -17,6 +17,8 @@ DEMO_DAYS ?= 30
 DEMO_END ?= 2026-09-30
 DEMO_SEED ?= 42
 DEMO_SCALE ?= 1.0
+# The demo's order API (customs serve-sample); the port is also in config/sources.demo.yml.
+DEMO_API_PORT := 8765
 
 .PHONY: help install demo test lint format clean
 
@@ -33,10 +35,15 @@ $(BIN)/.synced: pyproject.toml uv.lock | $(UV)
 
 install: $(BIN)/.synced  ## Create .venv from uv.lock (bootstraps uv if absent)
 
-demo: install  ## Generate 30 days of sample feeds and run them end to end
+demo: install  ## Generate 30 days of sample feeds and run them end to end (one feed over HTTP)
 	$(BIN)/customs generate --out $(CUSTOMS_HOME)/sample --start $(DEMO_START) \
-		--days $(DEMO_DAYS) --seed $(DEMO_SEED) --scale $(DEMO_SCALE)
-	$(BIN)/customs run --landing $(CUSTOMS_HOME)/sample/landing --start $(DEMO_START) --end $(DEMO_END)
+		--days $(DEMO_DAYS) --seed $(DEMO_SEED) --scale $(DEMO_SCALE) --source-formats
+	@set -e; export CUSTOMS_SECRET_DEMO_API_TOKEN=demo-only-token; \
+	$(BIN)/customs serve-sample --dir $(CUSTOMS_HOME)/sample/api --port $(DEMO_API_PORT) \
+		--token $$CUSTOMS_SECRET_DEMO_API_TOKEN --faults ok,ok,ok,ok,ok,ok,ok,ok,ok,429,ok,500 & \
+	server=$$!; trap 'kill $$server 2>/dev/null || true' EXIT; \
+	CUSTOMS_SOURCES=$(CURDIR)/config/sources.demo.yml $(BIN)/customs run \
+		--landing $(CUSTOMS_HOME)/sample/landing --start $(DEMO_START) --end $(DEMO_END)
 
 test: install lint  ## Lint, then run the whole test suite
 	$(BIN)/python -m pytest

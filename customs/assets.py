@@ -22,3 +22,12 @@ STANDARDIZED_FEEDS_ASSET = "customs_standardized_feeds"
 PUBLISHED_WAREHOUSE_ASSET = "customs_published_warehouse"
 
 OWNER = "customs-data"
+
+# Emitted per feed and day when the feed's day is standardised (extra: the day and row counts),
+# through this alias, so one mapped task can name the asset of its own feed.
+STANDARDIZED_FEED_DAY_ALIAS = "customs_standardized_feed_day"
+
+
+def standardized_feed_asset(feed: str) -> str:
+    """Name of the asset of one feed's standardised partitions (``customs_standardized_orders``)."""
+    return f"customs_standardized_{feed}"

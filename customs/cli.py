@@ -45,7 +45,13 @@ def main() -> None:
     show_default=True,
     help="Volume multiplier: 1.0 is about 1,800 declaration items a day.",
 )
-def generate(out: Path, start, days: int, seed: int, scale: float) -> None:
+@click.option(
+    "--source-formats",
+    is_flag=True,
+    help="Also write EuroCart orders as eurocart.csv (';', cp1252, gross cents), DragonMart "
+    "orders as order API pages under OUT/api (see serve-sample) and warehouse feeds as WMS XML.",
+)
+def generate(out: Path, start, days: int, seed: int, scale: float, source_formats: bool) -> None:
     """Write deterministic sample feeds in the landing layout, plus a separate labels file.
 
     OUT/landing/<feed>/<YYYY-MM-DD>/ holds the five canonical feeds; OUT/labels/labels.parquet
@@ -55,7 +61,9 @@ def generate(out: Path, start, days: int, seed: int, scale: float) -> None:
     """
     from customs.generator import generate as run_generator
 
-    result = run_generator(out, start.date(), days, seed=seed, scale=scale)
+    result = run_generator(
+        out, start.date(), days, seed=seed, scale=scale, source_formats=source_formats
+    )
     click.echo(
         f"wrote sample feeds for {days} day(s) from {start:%Y-%m-%d} in {result.seconds:.1f}s"
     )
@@ -63,6 +71,43 @@ def generate(out: Path, start, days: int, seed: int, scale: float) -> None:
         click.echo(f"  {feed:<22} {rows:>12,} rows")
     click.echo(f"  landing: {result.landing_dir}")
     click.echo(f"  labels:  {result.labels_path} ({result.labels:,} anomalies)")
+    if result.api_dir is not None:
+        click.echo(f"  order API pages: {result.api_dir} (customs serve-sample --dir ...)")
+
+
+@main.command("serve-sample")
+@click.option(
+    "--dir",
+    "root",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    required=True,
+    help="Folder of recorded pages <feed>/<YYYY-MM-DD>/page-00001.json.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8765, show_default=True)
+@click.option("--token", default=None, help="Require this bearer token.")
+@click.option(
+    "--faults",
+    default="",
+    help="Comma-separated responses served in a cycle before real ones: 429,500,timeout,ok.",
+)
+def serve_sample(root: Path, host: str, port: int, token: str | None, faults: str) -> None:
+    """Serve recorded order API pages over HTTP (the demo's API source), until stopped.
+
+    GET /<feed>?date=YYYY-MM-DD[&cursor=p<N>] returns a page with its next_cursor.
+    """
+    from customs.sources.sample_server import SampleApi
+
+    api = SampleApi(
+        root, host=host, port=port, token=token, faults=[f for f in faults.split(",") if f]
+    )
+    click.echo(f"serving {root} on {api.url}", err=True)
+    try:
+        api.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        api.server.server_close()
 
 
 @main.command()

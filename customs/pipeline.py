@@ -21,19 +21,31 @@ class FeedLoadError(RuntimeError):
 
 
 def land_feed(settings: Settings, feed: str, interval: date, source_dir: Path) -> dict:
-    from transforms.landing import land_interval
+    """Pull the day from every source of the feed and land it (``customs.sources``).
+
+    A failing source does not stop the others; the task then fails, naming it, so that
+    Airflow retries it (an HTTP pull resumes from its last cursor) and the feed's day is not
+    standardised from a partial delivery.
+    """
+    from customs.sources import SourcePullError, pull_interval
     from transforms.storage import ensure_schema_files
 
     ensure_schema_files(settings)
-    landed = land_interval(settings, feed, interval, source_dir)
-    duplicates = [f.source_file for f in landed if f.is_duplicate]
+    pulled = pull_interval(settings, feed, interval, source_dir)
+    duplicates = [f.source_file for f in pulled.landed if f.is_duplicate]
     if duplicates:
         log.warning("%s %s: already loaded before, skipped: %s", feed, interval, duplicates)
+    if pulled.errors:
+        raise SourcePullError(
+            f"{feed} {interval}: {len(pulled.errors)} source(s) failed (the others were "
+            "landed): " + " | ".join(pulled.errors)
+        )
     return {
         "feed": feed,
         "interval": interval.isoformat(),
-        "files": len(landed),
+        "files": len(pulled.landed),
         "duplicates": len(duplicates),
+        "by_source": pulled.by_source,
     }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEV_PSEUDONYM_KEY = "development-only-pseudonym-key-do-not-use-in-production"
@@ -18,12 +18,25 @@ DEV_KEY_WARNING = (
 )
 
 
+SECRET_PREFIX = "CUSTOMS_SECRET_"
+"""Environment variables with this prefix are kept in ``Settings.secrets`` (source credentials)."""
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
     source_dir: Path
-    pseudonym_key: bytes
+    pseudonym_key: bytes = field(repr=False)
     pseudonym_key_is_default: bool
+    sources_file: Path | None = None
+    """The sources configuration (``CUSTOMS_SOURCES``); None: every feed reads the folder."""
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """``CUSTOMS_SECRET_*`` environment variables (API tokens named in the sources file)."""
+
+    @property
+    def state_dir(self) -> Path:
+        """Pull state of the sources (API cursors), ``state/sources/<source>/<feed>/<day>.json``."""
+        return self.home / "state"
 
     @property
     def airflow_home(self) -> Path:
@@ -102,6 +115,7 @@ class Settings:
             "CUSTOMS_HOME": str(self.home),
             "CUSTOMS_SOURCE_DIR": str(self.source_dir),
             "GX_ANALYTICS_ENABLED": "False",
+            **({"CUSTOMS_SOURCES": str(self.sources_file)} if self.sources_file else {}),
         }
 
     def dbt_env(self) -> dict[str, str]:
@@ -122,9 +136,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     is_default = not key
     if is_default:
         key = DEV_PSEUDONYM_KEY
+    sources = env.get("CUSTOMS_SOURCES")
     return Settings(
         home=home,
         source_dir=source_dir,
         pseudonym_key=key.encode("utf-8"),
         pseudonym_key_is_default=is_default,
+        sources_file=Path(sources).expanduser().resolve() if sources else None,
+        secrets={k: v for k, v in env.items() if k.startswith(SECRET_PREFIX)},
     )

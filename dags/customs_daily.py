@@ -4,8 +4,12 @@
 Pulls one UTC day of every feed (orders, declarations, warehouse receipts and dispatches,
 inspections) from the source folder, lands the raw files by content hash, standardises them with
 Polars into the canonical Parquet (bad rows to rejects, with a reason), and checks each feed with
-its Great Expectations suite. When every feed passed, it emits the `customs_standardized_feeds`
-asset, which schedules `customs_marts`.
+its Great Expectations suite. Feeds come from the sources configured for them (`CUSTOMS_SOURCES`:
+the source folder, HTTP APIs, object stores). Tasks are mapped over the feeds (one `land`,
+`standardize` and `check` per feed). Each feed's standardised day emits an asset event on
+`customs_standardized_<feed>` (extra: day and row counts, through the asset alias
+`customs_standardized_feed_day`); when every feed passed its checks, the day emits the
+`customs_standardized_feeds` asset, which schedules `customs_marts`.
 
 The data interval is the day: a run for 2026-09-01 covers `[2026-09-01, 2026-09-02)` and replaces
 exactly that day's partitions, so rerunning or backfilling a day is safe.
@@ -17,9 +21,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
+from airflow.sdk import Asset, AssetAlias, CronDataIntervalTimetable, Param, dag, task
 
-from customs.assets import FEED_NAMES, OWNER, STANDARDIZED_FEEDS_ASSET
+from customs.assets import (
+    FEED_NAMES,
+    OWNER,
+    STANDARDIZED_FEED_DAY_ALIAS,
+    STANDARDIZED_FEEDS_ASSET,
+    standardized_feed_asset,
+)
 
 
 @dag(
@@ -45,12 +55,16 @@ def customs_daily():
         source_dir = Path(params["source_dir"]) if params["source_dir"] else settings.source_dir
         return land_feed(settings, feed, data_interval_start.date(), source_dir)
 
-    @task
-    def standardize(landed: dict, data_interval_start=None) -> dict:
+    @task(outlets=[AssetAlias(STANDARDIZED_FEED_DAY_ALIAS)])
+    def standardize(landed: dict, data_interval_start=None, outlet_events=None) -> dict:
         from customs.pipeline import standardize_feed
         from customs.settings import load_settings
 
-        return standardize_feed(load_settings(), landed["feed"], data_interval_start.date())
+        result = standardize_feed(load_settings(), landed["feed"], data_interval_start.date())
+        outlet_events[AssetAlias(STANDARDIZED_FEED_DAY_ALIAS)].add(
+            Asset(standardized_feed_asset(landed["feed"])), extra=result
+        )
+        return result
 
     @task
     def check(standardized: dict, data_interval_start=None) -> dict:

@@ -35,6 +35,9 @@ def test_duckdb_writers_share_the_one_slot_pool():
 def test_daily_dag_covers_every_feed_and_emits_the_asset():
     daily = load_dags()["customs_daily"]
     assert daily.get_task("announce").outlets
+    outlets = daily.get_task("standardize").outlets
+    assert [getattr(o, "name", None) for o in outlets] == ["customs_standardized_feed_day"]
+    assert daily.get_task("land").retries >= 1 and daily.get_task("standardize").retries >= 1
     from transforms.schemas import FEED_NAMES as CONTRACT_FEEDS
 
     assert tuple(FEED_NAMES) == tuple(CONTRACT_FEEDS)

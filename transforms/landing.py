@@ -106,7 +106,10 @@ def _day_manifest_dir(settings: Settings, feed: str, interval: date) -> Path:
 
 
 def _read_manifest(path: Path) -> pl.DataFrame:
-    return pl.read_parquet(path).cast(MANIFEST_SCHEMA)  # type: ignore[arg-type]
+    frame = pl.read_parquet(path)
+    if "source" not in frame.columns:  # written before sources were configurable
+        frame = frame.with_columns(pl.lit(FOLDER_SOURCE).alias("source"))
+    return frame.select(list(MANIFEST_SCHEMA)).cast(MANIFEST_SCHEMA)  # type: ignore[arg-type]
 
 
 def _manifest_files(folder: Path) -> list[Path]:
@@ -159,48 +162,107 @@ def _source_files(day_dir: Path) -> list[Path]:
 
 
 @dataclass(frozen=True)
-class _Delivered:
+class Delivery:
+    """One file received from a source, waiting in a local file to be landed."""
+
     path: Path
+    """Where its bytes are now (the source folder, or a temporary download)."""
     source_file: str
+    """Where it came from, as recorded in the manifest and the lineage."""
     sha256: str
     size: int
+    original_name: str = ""
+    """Its name at the source (default: ``path``'s name); its format comes from it."""
+
+    @property
+    def name(self) -> str:
+        return self.original_name or self.path.name
+
+    @classmethod
+    def of(cls, path: Path, source_file: str, original_name: str = "") -> Delivery:
+        sha256, size = file_sha256(path)
+        return cls(path, source_file, sha256, size, original_name)
+
+
+FOLDER_SOURCE = "folder"
+"""Source name of the default local folder (``CUSTOMS_SOURCE_DIR`` / ``--landing``)."""
 
 
 def land_interval(
-    settings: Settings, feed: str, interval: date, source_dir: Path
+    settings: Settings,
+    feed: str,
+    interval: date,
+    source_dir: Path,
+    *,
+    source: str = FOLDER_SOURCE,
+    feed_dir: str | None = None,
 ) -> list[LandedFile]:
     """Land the files of ``<source_dir>/<feed>/<YYYY-MM-DD>/`` (see the module docstring).
 
     Returns one :class:`LandedFile` per source file (duplicates included, flagged), in name
     order; an empty list when the day folder does not exist.
 
-    The day's manifest partition then describes exactly the files now in the source folder:
-    rows of files landed before with the same content are kept as they were; a file whose
-    content changed under the same name gets a new row (its earlier bytes stay in ``landing/``,
-    no longer loaded); the row of a file no longer in the source folder is dropped.
+    The day's manifest rows of this ``source`` then describe exactly the files now in the
+    source folder: rows of files landed before with the same content are kept as they were; a
+    file whose content changed under the same name gets a new row (its earlier bytes stay in
+    ``landing/``, no longer loaded); the row of a file no longer in the source folder is
+    dropped. ``feed_dir`` is the feed's folder name in this source when it differs from the
+    feed name. Rows of other sources of the feed are left alone.
     """
     if feed not in FEEDS:
         raise ValueError(f"unknown feed {feed!r} (known: {', '.join(FEEDS)})")
     source_dir = Path(source_dir)
-    day_dir = source_dir / feed / interval.isoformat()
+    day_dir = source_dir / (feed_dir or feed) / interval.isoformat()
     if not day_dir.is_dir():
         log.info("%s %s: no source folder %s, nothing to land", feed, interval, day_dir)
+        if source != FOLDER_SOURCE or feed_dir:
+            return land_deliveries(settings, feed, interval, [], source=source)
         return []
+    prefix = "" if source == FOLDER_SOURCE else f"{source}:"
+    delivered = [
+        Delivery.of(path, prefix + path.relative_to(source_dir).as_posix())
+        for path in _source_files(day_dir)
+    ]
+    return land_deliveries(settings, feed, interval, delivered, source=source)
+
+
+def land_deliveries(
+    settings: Settings,
+    feed: str,
+    interval: date,
+    delivered: list[Delivery],
+    *,
+    source: str = FOLDER_SOURCE,
+    replace: bool = True,
+) -> list[LandedFile]:
+    """Land files received from any source (folder, HTTP API, object store) for ``interval``.
+
+    Each file's bytes are copied unchanged to ``landing/`` under their hash (temporary name,
+    fsync, rename) unless that content is already there; a manifest row records feed, source,
+    interval, original name, sha256, size and time received. Content landed before for this
+    feed (any day, any source) is recorded as a duplicate and not loaded again.
+
+    ``replace=True`` (a listing: folder, object store): this source's rows of the day become
+    exactly ``delivered``. ``replace=False`` (an API pull, page by page): ``delivered`` is added
+    to this source's rows of the day (a page received again is recognised, not repeated).
+    """
+    if feed not in FEEDS:
+        raise ValueError(f"unknown feed {feed!r} (known: {', '.join(FEEDS)})")
     ensure_schema_files(settings)
     with feed_lock(settings, "land", feed):
-        delivered = []
-        for path in _source_files(day_dir):
-            sha256, size = file_sha256(path)
-            delivered.append(
-                _Delivered(path, path.relative_to(source_dir).as_posix(), sha256, size)
-            )
-        rows, originals = _manifest_rows(settings, feed, interval, delivered)
+        rows, originals = _manifest_rows(settings, feed, interval, delivered, source, replace)
         _write_day_manifest(settings, feed, interval, rows)
-    landed = [_landed_file(settings, row, originals.get(row["sha256"])) for row in rows]
+    mine = {(d.source_file, d.sha256) for d in delivered}
+    landed = [
+        _landed_file(settings, row, originals.get(row["sha256"]))
+        for row in rows
+        if (row["source_file"], row["sha256"]) in mine
+    ]
     log.info(
-        "%s %s: landed %d files (%d duplicates)",
+        "%s %s from %s: landed %d files (%d duplicates)",
         feed,
         interval,
+        source,
         len(landed),
         sum(f.is_duplicate for f in landed),
     )
@@ -208,25 +270,45 @@ def land_interval(
 
 
 def _manifest_rows(
-    settings: Settings, feed: str, interval: date, delivered: list[_Delivered]
+    settings: Settings,
+    feed: str,
+    interval: date,
+    delivered: list[Delivery],
+    source: str,
+    replace: bool,
 ) -> tuple[list[dict], dict[str, dict]]:
-    """The day's manifest rows (one per delivered file, in name order) and, per content hash,
-    the row of its original landing. Copies new content into ``landing/``."""
+    """The day's manifest rows (other sources' rows, then this source's, in delivery order)
+    and, per content hash, the row of its original landing. Copies new content into
+    ``landing/``."""
     folder = _day_manifest_dir(settings, feed, interval)
     previous: dict[tuple[str, str], dict] = {}
+    others: list[dict] = []
     for path in _manifest_files(folder):
         for row in _read_manifest(path).iter_rows(named=True):
-            previous[(row["source_file"], row["sha256"])] = row
+            if row["source"] == source:
+                previous[(row["source_file"], row["sha256"])] = row
+            else:
+                others.append(row)
 
     # Files landed before as originals stay the originals (stable across re-landings).
     originals: dict[str, dict] = {}
+    for row in others:
+        if not row["is_duplicate"]:
+            originals.setdefault(row["sha256"], row)
     for d in delivered:
         prev = previous.get((d.source_file, d.sha256))
         if prev is not None and not prev["is_duplicate"]:
             originals.setdefault(d.sha256, prev)
 
+    kept: list[dict] = []
+    if not replace:  # an API pull adds to what earlier pulls of the day landed
+        again = {(d.source_file, d.sha256) for d in delivered}
+        kept = [row for k, row in previous.items() if k not in again]
+        for row in kept:
+            if not row["is_duplicate"]:
+                originals.setdefault(row["sha256"], row)
     elsewhere: dict[str, dict] = {}  # originals landed on other days
-    rows: list[dict] = []
+    rows: list[dict] = [*others, *kept]
     for d in delivered:
         prev = previous.get((d.source_file, d.sha256))
         if prev is not None and originals.get(d.sha256) is prev:
@@ -247,7 +329,7 @@ def _manifest_rows(
             rows.append(prev)  # the same duplicate as before
             continue
         if original is None:
-            fmt, gz = split_format(d.path.name)
+            fmt, gz = split_format(d.name)
             target = landing_day_dir(settings, feed, interval) / landed_name(d.sha256, fmt, gz)
             if not (target.exists() and target.stat().st_size == d.size):
                 _copy_verified(d.path, target, d.sha256)
@@ -260,9 +342,10 @@ def _manifest_rows(
             )
         row = {
             "feed": feed,
+            "source": source,
             "data_interval": interval,
             "source_file": d.source_file,
-            "original_name": d.path.name,
+            "original_name": d.name,
             "sha256": d.sha256,
             "size_bytes": d.size,
             "received_at": datetime.now(UTC),

@@ -25,12 +25,17 @@ INVALID_IOSS = "invalid_ioss"
 NOT_POSITIVE = "not_positive"
 NEGATIVE = "negative"
 NOT_ALLOWED = "not_allowed"
+MALFORMED_ROW = "malformed_row"
+"""A CSV record with the wrong number of fields (its text is in ``raw``)."""
+FUTURE_TIMESTAMP = "future_timestamp"
+"""The event time is after the end of the file's data interval plus one day of tolerance."""
 DUPLICATE_KEY = "duplicate_key"
 """A later row of the same file repeats the key of an earlier one (the first is kept)."""
 
 REASON_SEPARATOR = ";"
 
 REASON_CODES: tuple[str, ...] = (
+    MALFORMED_ROW,
     MISSING,
     MISSING_COLUMN,
     INVALID_TIMESTAMP,
@@ -43,6 +48,7 @@ REASON_CODES: tuple[str, ...] = (
     NOT_POSITIVE,
     NEGATIVE,
     NOT_ALLOWED,
+    FUTURE_TIMESTAMP,
     DUPLICATE_KEY,
 )
 

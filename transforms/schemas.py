@@ -207,6 +207,7 @@ FEED_NAMES: tuple[str, ...] = tuple(FEEDS)
 
 MANIFEST_SCHEMA: dict[str, pl.DataType] = {
     "feed": pl.String(),
+    "source": pl.String(),
     "data_interval": pl.Date(),
     "source_file": pl.String(),
     "original_name": pl.String(),

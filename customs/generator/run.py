@@ -52,6 +52,8 @@ class GenerateResult:
     landing_dir: Path
     labels_path: Path
     seconds: float
+    api_dir: Path | None = None
+    """Order API pages (``source_formats=True``), for ``customs serve-sample``."""
 
 
 def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -315,10 +317,19 @@ def labels_frame(B: dict[str, np.ndarray]) -> pl.DataFrame:
 
 # entry point -----------------------------------------------------------------------------
 def generate(
-    out: Path, start: date, days: int, seed: int = 42, scale: float = 1.0
+    out: Path,
+    start: date,
+    days: int,
+    seed: int = 42,
+    scale: float = 1.0,
+    source_formats: bool = False,
 ) -> GenerateResult:
     """Write ``days`` days of the five canonical feeds from ``start`` under ``out/landing`` and
-    the anomaly labels to ``out/labels/labels.parquet``."""
+    the anomaly labels to ``out/labels/labels.parquet``.
+
+    ``source_formats``: then re-express EuroCart orders, DragonMart orders (as order API pages
+    under ``out/api``) and the warehouse feeds in source-specific formats
+    (``customs.generator.formats``); the other rows stay canonical."""
     if days < 1:
         raise ValueError("days must be at least 1")
     if scale <= 0:
@@ -367,6 +378,13 @@ def generate(
             inspections_frame(_concat(inspections)), INSPECTIONS, landing, window, False
         ),
     }
+    api_dir = None
+    if source_formats:
+        from customs.generator.formats import convert_day
+
+        api_dir = out / "api"
+        for day in window:
+            convert_day(landing, api_dir, day.isoformat())
     label_frame = labels_frame(_concat(labels))
     labels_path = out / "labels" / "labels.parquet"
     write_parquet(label_frame, labels_path)
@@ -376,4 +394,5 @@ def generate(
         landing_dir=landing,
         labels_path=labels_path,
         seconds=round(time.perf_counter() - began, 3),
+        api_dir=api_dir,
     )

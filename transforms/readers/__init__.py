@@ -18,7 +18,16 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.readers.canonical import read_csv, read_json, read_jsonl, read_parquet
+from transforms.readers.canonical import (
+    read_csv,
+    read_csv_tolerant,
+    read_json,
+    read_jsonl,
+    read_parquet,
+)
+from transforms.readers.eurocart import read_eurocart
+from transforms.readers.order_api import read_order_api
+from transforms.readers.wms_xml import read_wms_xml
 
 Reader = Callable[[Path], pl.LazyFrame]
 
@@ -28,9 +37,17 @@ READERS: dict[str, Reader] = {
     "ndjson": read_jsonl,
     "json": read_json,
     "parquet": read_parquet,
+    # source-specific layouts (docs/feeds.md, "Source formats")
+    "eurocart.csv": read_eurocart,  # EuroCart: ';', cp1252, gross cents, local time + offset
+    "orderapi.json": read_order_api,  # order API pages: order → lines → parcel
+    "wms.xml": read_wms_xml,  # warehouse-system XML: receipts (lots) and dispatches
 }
 """Format name → reader. The format name is the file extension (without ``.gz``), or a compound
 one (``shopb.csv``) for a source-specific layout."""
+
+FALLBACK_READERS: dict[str, Reader] = {"csv": read_csv_tolerant}
+"""Format → a slower, record-by-record reader used when the fast reader refuses a file, so that
+row-level damage (a ragged line, a stray quote) rejects those rows, not the whole file."""
 
 DESIGN_FORMATS = frozenset({"csv", "jsonl", "json", "parquet", "xml"})
 """Extensions of the source layout in DESIGN.md: landed even before a reader exists for them."""
@@ -79,6 +96,7 @@ def read_file(path: Path, fmt: str | None = None) -> pl.LazyFrame:
 
 __all__ = [
     "DESIGN_FORMATS",
+    "FALLBACK_READERS",
     "READERS",
     "Reader",
     "UnsupportedFormatError",

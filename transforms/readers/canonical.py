@@ -15,6 +15,7 @@ zeros).
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -23,6 +24,9 @@ from pathlib import Path
 import polars as pl
 
 ROW = "source_row"
+MALFORMED = "_malformed_row"
+"""Reserved column of the tolerant CSV reader: the text of a record whose field count is wrong
+(null for good records). The standardiser rejects such rows as ``malformed_row``."""
 _GZIP_MAGIC = b"\x1f\x8b"
 _BOM = b"\xef\xbb\xbf"
 
@@ -79,6 +83,40 @@ def read_csv(path: Path) -> pl.LazyFrame:
         encoding="utf8",
     )
     return _with_row(lf)
+
+
+def read_csv_tolerant(path: Path) -> pl.LazyFrame:
+    """Canonical CSV, record by record, for a file the fast reader refused (ragged lines, stray
+    quotes). Used by the standardiser as a fallback only: Python's ``csv`` module parses each
+    record; a record with the header's field count becomes a row as usual, any other becomes a
+    row of nulls with its text in :data:`MALFORMED`, so it is rejected with a reason instead of
+    taking the whole file down. A quote inside an unquoted field is kept as a character. Blank
+    lines are skipped. Text must be UTF-8 (BOM allowed): anything else still fails the file.
+    """
+    text = read_bytes(path).decode("utf-8")
+    records = csv.reader(io.StringIO(text, newline=""))
+    header = next(records, None)
+    if not header:
+        return _empty()
+    width = len(header)
+    columns: list[list[str | None]] = [[] for _ in header]
+    malformed: list[str | None] = []
+    for record in records:
+        if not record:
+            continue
+        if len(record) == width:
+            for values, value in zip(columns, record, strict=True):
+                values.append(value or None)
+            malformed.append(None)
+        else:
+            for values in columns:
+                values.append(None)
+            out = io.StringIO()
+            csv.writer(out, lineterminator="").writerow(record)
+            malformed.append(f"{len(record)} fields, expected {width}: {out.getvalue()}")
+    data = dict(zip(header, columns, strict=True)) | {MALFORMED: malformed}
+    frame = pl.DataFrame(data, schema={n: pl.String() for n in data})
+    return _with_row(frame.lazy().with_row_index(ROW, offset=1))
 
 
 # --- JSON Lines ------------------------------------------------------------------------------

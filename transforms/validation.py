@@ -1,0 +1,326 @@
+"""Validation of one file's rows: checks with reason codes, pseudonyms, good rows and rejects.
+
+:func:`prepare_frame` computes the per-file lookups in one narrow pass (pseudonyms of the
+distinct personal identifiers, valid IOSS numbers, duplicate keys); :func:`good_rows` and
+:func:`rejected_rows` then split the rows, every row landing in exactly one of the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import polars as pl
+
+from transforms import rejects as rj
+from transforms.contract import (
+    MALFORMED,
+    ContractCheck,
+    MissingColumnsError,
+    check_contract,
+    file_columns,
+    internal_names,
+)
+from transforms.parsing import (
+    _INVALID_REASON,
+    clean_text,
+    column_kind,
+    normalize_ioss,
+    typed_columns,
+    valid_ioss_numbers,
+)
+from transforms.pseudonymize import Pseudonymizer
+from transforms.schemas import FeedSchema
+
+ROW = "source_row"
+
+FUTURE_TOLERANCE = timedelta(days=1)
+"""Event times up to this long after the end of a file's data interval are accepted (clock
+skew, time zones); later ones are rejected as ``future_timestamp``."""
+
+
+@dataclass(frozen=True)
+class PreparedFrame:
+    """One file's rows under internal names, with its per-file lookups computed.
+
+    Built by :func:`prepare_frame` in one narrow pass over the file (only the personal, IOSS
+    and key columns are parsed): the pseudonym of every distinct personal identifier, the valid
+    IOSS numbers among the distinct ones, and the rows whose key repeats an earlier row's.
+    """
+
+    schema: FeedSchema
+    names: list[str]
+    """The file's own column names (without ``source_row``)."""
+    src: dict[str, str]
+    """File column name → internal column name (``__src<i>``)."""
+    contract: ContractCheck
+    base: pl.LazyFrame
+    """``source_row`` plus the file's columns under their internal names."""
+    pseudonyms: dict[str, pl.Expr]
+    """Personal column → expression adding its pseudonym (:func:`pseudonym_lookup`)."""
+    valid_ioss: dict[str, pl.Series]
+    duplicate_rows: pl.Series
+    """``source_row`` of every row whose key repeats the key of an earlier row."""
+    latest: datetime | None = None
+    """Event times after this instant are rejected as ``future_timestamp`` (None: no check)."""
+
+    @property
+    def sources(self) -> dict[str, str]:
+        """Canonical column → internal column holding its text."""
+        return {canonical: self.src[name] for name, canonical in self.contract.renames.items()}
+
+    def typed(self, lf: pl.LazyFrame | None = None) -> pl.LazyFrame:
+        """``lf`` (default: all rows) with ``__v_<col>`` and ``__has_<col>`` added."""
+        lf = self.base if lf is None else lf
+        return typed_columns(lf, self.schema, self.sources, self.valid_ioss)
+
+
+def prepare_frame(
+    lf: pl.LazyFrame,
+    schema: FeedSchema,
+    key: bytes,
+    *,
+    source_file: str | None = None,
+    latest: datetime | None = None,
+) -> PreparedFrame:
+    """Check the file's columns and compute its lookups (see :class:`PreparedFrame`).
+
+    Raises :class:`MissingColumnsError` when a required column is absent from the file.
+    """
+    names = file_columns(lf)
+    contract = check_contract(names, schema)
+    if not contract.ok:
+        raise MissingColumnsError(contract.missing_required, source_file)
+    src, base = internal_names(lf, names)
+    sources = {canonical: src[name] for name, canonical in contract.renames.items()}
+    personal = [c for c in schema.pseudonymised if c in sources]
+    ioss = [c for c in schema.ioss_numbers if c in sources]
+
+    # One narrow pass (projection pushdown keeps only the columns these need). Distinct raw
+    # values are taken first, then cleaned/normalised: far fewer values than rows.
+    keys = [pl.col(f"__v_{c}") for c in schema.key]
+    complete = pl.all_horizontal(k.is_not_null() for k in keys)
+    first = pl.struct(keys).is_first_distinct() if len(keys) > 1 else keys[0].is_first_distinct()
+    row = (
+        typed_columns(base, schema, {c: sources[c] for c in schema.key if c in sources})
+        .select(
+            *(pl.col(sources[c]).unique().implode().alias(c) for c in [*personal, *ioss]),
+            pl.col(ROW).filter(complete & ~first).implode().alias("__duplicate_rows"),
+        )
+        .collect()
+    )
+
+    def distinct(c: str, normalize: Callable[[pl.Expr], pl.Expr]) -> list[str]:
+        values = pl.DataFrame({"v": row[c][0]}).select(normalize(clean_text(pl.col("v"))))
+        return values.to_series().drop_nulls().unique().to_list()
+
+    hmac = Pseudonymizer(key)
+    return PreparedFrame(
+        schema=schema,
+        names=names,
+        src=src,
+        contract=contract,
+        base=base,
+        pseudonyms={c: pseudonym_lookup(c, hmac.table(distinct(c, lambda e: e))) for c in personal},
+        valid_ioss={
+            c: pl.Series(valid_ioss_numbers(distinct(c, normalize_ioss)), dtype=pl.String())
+            for c in ioss
+        },
+        duplicate_rows=row["__duplicate_rows"][0].cast(pl.Int64()),
+        latest=latest,
+    )
+
+
+def latest_event_time(interval: date) -> datetime:
+    """The latest event time accepted in a file of ``interval``: its end plus the tolerance."""
+    start = datetime(interval.year, interval.month, interval.day, tzinfo=UTC)
+    return start + timedelta(days=1) + FUTURE_TOLERANCE
+
+
+def _checks(prep: PreparedFrame) -> list[tuple[pl.Expr, str]]:
+    """Every validation as (condition that marks the row bad, reason code), in report order:
+    canonical column order (missing, invalid, sign), then ``duplicate_key``."""
+    schema = prep.schema
+    checks: list[tuple[pl.Expr, str]] = []
+    malformed = pl.col(prep.src[MALFORMED]).is_not_null() if MALFORMED in prep.src else None
+    for col, dtype in schema.columns.items():
+        v, has = pl.col(f"__v_{col}"), pl.col(f"__has_{col}")
+        kind = column_kind(col, dtype, schema)
+        if col not in schema.nullable:
+            checks.append((~has, rj.reason(rj.MISSING, col)))
+        if kind != "text":
+            checks.append((has & v.is_null(), rj.reason(_INVALID_REASON[kind], col)))
+        if col in schema.positive:
+            checks.append((v <= 0, rj.reason(rj.NOT_POSITIVE, col)))
+        if col in schema.non_negative:
+            checks.append((v < 0, rj.reason(rj.NEGATIVE, col)))
+    if prep.latest is not None and schema.event_time:
+        event = pl.col(f"__v_{schema.event_time}")
+        checks.append((event > prep.latest, rj.reason(rj.FUTURE_TIMESTAMP, schema.event_time)))
+    if len(prep.duplicate_rows):
+        checks.append((pl.col(ROW).is_in(prep.duplicate_rows.implode()), rj.DUPLICATE_KEY))
+    if malformed is not None:  # a malformed record has only that reason
+        checks = [(malformed, rj.MALFORMED_ROW)] + [(c & ~malformed, r) for c, r in checks]
+    return checks
+
+
+def pseudonym_lookup(column: str, table: pl.DataFrame) -> pl.Expr:
+    """``__p_<column>``: the pseudonym of ``__v_<column>``, looked up in ``table``.
+
+    The cleaned value is cast to an ``Enum`` of the table's distinct values (a hash lookup per
+    row, in Rust) whose index picks the pseudonym: an elementwise, order-keeping, streamable
+    lookup, cheaper than a join (which would carry every other column through it). Build it
+    once per file: turning a large Enum into an expression is not free.
+    """
+    index = pl.col(f"__v_{column}").cast(pl.Enum(table["value"]), strict=False).to_physical()
+    return pl.lit(table["pseudonym"]).gather(index).alias(f"__p_{column}")
+
+
+def _with_pseudonyms(lf: pl.LazyFrame, lookups: dict[str, pl.Expr]) -> pl.LazyFrame:
+    return lf.with_columns(lookups.values()) if lookups else lf
+
+
+def good_rows(
+    prep: PreparedFrame, *, source_file: str | None = None, load_id: str | None = None
+) -> pl.LazyFrame:
+    """The rows that pass every check, in ``standardized_schema`` (columns, types, order)."""
+    schema = prep.schema
+    bad = pl.any_horizontal(cond for cond, _ in _checks(prep)).fill_null(False)
+    lf = _with_pseudonyms(prep.typed().filter(~bad), prep.pseudonyms)
+    lineage = {
+        "source_file": pl.lit(source_file, pl.String()),
+        ROW: pl.col(ROW),
+        "load_id": pl.lit(load_id, pl.String()),
+    }
+    out = []
+    for col, dtype in schema.standardized_schema.items():
+        if col in lineage:
+            expr = lineage[col]
+        elif col in schema.pseudonymised:
+            expr = pl.col(f"__p_{col}") if col in prep.pseudonyms else pl.lit(None, pl.String())
+        else:
+            expr = pl.col(f"__v_{col}")
+        out.append(expr.cast(dtype).alias(col))
+    return lf.select(out)
+
+
+def _raw_expr(
+    names: list[str],
+    src: dict[str, str],
+    contract: ContractCheck,
+    pseudonymised: Iterable[str],
+) -> pl.Expr:
+    """JSON of the row as read; personal identifiers replaced by their pseudonym (``__p_``)."""
+    personal = set(pseudonymised)
+    fields: dict[str, pl.Expr] = {}
+    for n in names:
+        canonical = contract.renames.get(n)
+        fields[n] = pl.col(f"__p_{canonical}") if canonical in personal else pl.col(src[n])
+    return rj.raw_json(fields)
+
+
+def rejected_rows(
+    prep: PreparedFrame,
+    good_source_rows: pl.LazyFrame,
+    *,
+    source_file: str | None = None,
+    load_id: str | None = None,
+) -> pl.LazyFrame:
+    """The rows whose ``source_row`` is not in ``good_source_rows``, as rejects.
+
+    Rejects are by construction the complement of the good rows: every row is in exactly one
+    of the two outputs. Reasons and raw text are computed for the rejected rows only (usually
+    few). ``good_source_rows`` is the lazy good frame, or the written good file, scanned.
+    """
+    bad = prep.base.join(good_source_rows.select(ROW), on=ROW, how="anti", maintain_order="left")
+    reason = pl.concat_str(
+        [pl.when(cond).then(pl.lit(code)) for cond, code in _checks(prep)],
+        separator=rj.REASON_SEPARATOR,
+        ignore_nulls=True,
+    )
+    lf = _with_pseudonyms(prep.typed(bad), prep.pseudonyms).with_columns(
+        reason.alias("__reason"),
+        _raw_expr(prep.names, prep.src, prep.contract, prep.pseudonyms).alias("__raw"),
+    )
+    return rj.rejects_frame(
+        lf,
+        reason_col="__reason",
+        raw_col="__raw",
+        feed=prep.schema.name,
+        source_file=source_file,
+        load_id=load_id,
+    )
+
+
+def standardize_frame(
+    lf: pl.LazyFrame,
+    schema: FeedSchema,
+    key: bytes,
+    *,
+    source_file: str | None = None,
+    load_id: str | None = None,
+    latest: datetime | None = None,
+) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """Standardise one file's rows: ``(good_lf, rejects_lf)``.
+
+    ``lf`` has String columns (named as in the file, matched to the canonical names ignoring
+    case and surrounding blanks) and ``source_row``; ``key`` is the pseudonym key.
+    ``good_lf`` has exactly ``schema.standardized_schema`` (columns, types, order; lineage from
+    ``source_file``/``load_id``, null when not given); ``rejects_lf`` has ``REJECTS_SCHEMA``.
+    Every input row is in exactly one of them.
+
+    ``latest``: event times after it are rejected as ``future_timestamp`` (the standardiser
+    passes the end of the data interval plus :data:`FUTURE_TOLERANCE`).
+
+    Raises :class:`MissingColumnsError` when a required column is absent. The per-file lookups
+    are computed here (one narrow pass, :func:`prepare_frame`); the rest stays lazy.
+    """
+    prep = prepare_frame(lf, schema, key, source_file=source_file, latest=latest)
+    good = good_rows(prep, source_file=source_file, load_id=load_id)
+    rejects = rejected_rows(prep, good, source_file=source_file, load_id=load_id)
+    return good, rejects
+
+
+def reject_whole_file(
+    lf: pl.LazyFrame,
+    schema: FeedSchema,
+    key: bytes,
+    *,
+    source_file: str | None = None,
+    load_id: str | None = None,
+) -> pl.LazyFrame:
+    """Every row of a file that lacks required columns, as rejects.
+
+    Each row's reason lists the missing columns (``missing_column:<col>``), so the file's rows
+    are still accounted for (rows_read = rows_rejected) and can be inspected or replayed.
+    Personal identifiers in ``raw`` are pseudonymised as everywhere else.
+    """
+    names = file_columns(lf)
+    contract = check_contract(names, schema)
+    reason = rj.REASON_SEPARATOR.join(
+        rj.reason(rj.MISSING_COLUMN, c) for c in contract.missing_required
+    )
+    src, base = internal_names(lf, names)
+    sources = {canonical: src[name] for name, canonical in contract.renames.items()}
+    personal = [c for c in schema.pseudonymised if c in sources]
+    lf = base.with_columns(clean_text(pl.col(sources[c])).alias(f"__v_{c}") for c in personal)
+    pseudonyms: dict[str, pl.Expr] = {}
+    if personal:
+        row = lf.select(
+            pl.col(f"__v_{c}").drop_nulls().unique().implode().alias(c) for c in personal
+        ).collect()
+        hmac = Pseudonymizer(key)
+        pseudonyms = {c: pseudonym_lookup(c, hmac.table(row[c][0])) for c in personal}
+    framed = _with_pseudonyms(lf, pseudonyms).with_columns(
+        pl.lit(reason, pl.String()).alias("__reason"),
+        _raw_expr(names, src, contract, pseudonyms).alias("__raw"),
+    )
+    return rj.rejects_frame(
+        framed,
+        reason_col="__reason",
+        raw_col="__raw",
+        feed=schema.name,
+        source_file=source_file,
+        load_id=load_id,
+    )
