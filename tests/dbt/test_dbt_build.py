@@ -70,6 +70,9 @@ DECLARATIONS = _rows(
     ("D3", 1, FRIDAY, "NL", None, "WH", "940360", 100, "5000.00", "CNY"),
     ("D4", 1, FRIDAY, "US", "P4", "H1", "950300", 1, "50.00", "EUR"),
 )
+# Parcel P1 was sold under the marketplace's IOSS number.
+for _item in DECLARATIONS[:2]:
+    _item["ioss_number"] = "IM2760000001"
 RECEIPTS = _rows(
     "warehouse_id warehouse_country receipt_id lot_id received_at seller_id sku hs_code "
     "origin_country quantity declared_unit_value currency declaration_id",
@@ -179,8 +182,7 @@ def write_feeds(settings: Settings, day: date = date(2026, 10, 24)) -> None:
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     home = tmp_path_factory.mktemp("customs_home")
-    with pytest.warns(UserWarning):  # development pseudonym key
-        settings = load_settings({"CUSTOMS_HOME": str(home)})
+    settings = load_settings({"CUSTOMS_HOME": str(home)})
     write_feeds(settings)
     return settings
 
@@ -218,8 +220,9 @@ def _row(fct: pl.DataFrame, declaration_id: str, item_no: int) -> dict:
 def test_build_passes_with_unit_tests_and_contracts(build) -> None:
     assert build.failures == []
     assert build.unit_tests >= 4
-    assert build.seeds == 1
-    assert build.models >= 14
+    assert build.seeds == 4
+    assert build.models >= 20
+    assert build.unit_tests >= 14
     assert build.tests > 20
     assert build.row_counts["marts.fct_customs_valuation"] == len(DECLARATIONS)
 
@@ -231,12 +234,15 @@ def test_every_declaration_item_valued_once(fct: pl.DataFrame) -> None:
 
 def test_matched_item_valued_at_transaction_value_in_eur(fct, settings) -> None:
     row = _row(fct, "D1", 1)
-    friday = date(2026, 10, 23)  # declared on Saturday: Friday's ECB rate
-    usd = _rate(settings, "USD", friday)
+    # EU (Implementing Regulation 2015/2447 Art. 146): declared in October, the rate of the
+    # penultimate Wednesday of September applies.
+    wednesday = date(2026, 9, 23)
+    usd = _rate(settings, "USD", wednesday)
     assert row["valuation_method"] == "transaction"
     assert row["matched_line_id"] == "L1"
     assert row["transaction_value"] == Decimal("45.0000")  # 2 x 25.00 - 5.00
-    assert row["fx_rate_date"] == friday
+    assert row["fx_rule"] == "eu_penultimate_wednesday_of_previous_month"
+    assert row["fx_rate_date"] == wednesday
     assert row["jurisdiction_currency"] == "EUR"
     assert row["customs_value"] == _cents(Decimal(45) / usd)
     assert row["value_gap"] == row["customs_value"] - _cents(Decimal(30) / usd)
@@ -247,6 +253,8 @@ def test_cross_rate_through_the_euro(fct, settings) -> None:
     friday = date(2026, 10, 23)
     usd, gbp = _rate(settings, "USD", friday), _rate(settings, "GBP", friday)
     assert row["jurisdiction_currency"] == "GBP"
+    assert row["fx_rule"] == "ecb_reference_rate_of_valuation_date"
+    assert row["fx_rate_date"] == friday
     assert row["transaction_value"] == Decimal("37.5000")  # 3 x 12.50
     assert abs(row["customs_value"] - Decimal("37.50") / usd * gbp) <= Decimal("0.005")
     assert row["customs_value"] == _cents(Decimal("37.50") * row["fx_rate_transaction"])
@@ -272,6 +280,40 @@ def test_lineage_points_at_both_loads(fct, settings) -> None:
     # A EUR sale imported into the US: 1 x 80.00 - 8.00 EUR at Friday's USD rate.
     usd = _rate(settings, "USD", date(2026, 10, 23))
     assert row["customs_value"] == _cents(Decimal("72.00") * usd)
+
+
+def test_eu_parcel_pays_flat_duty_per_hs6_and_vat_through_the_ioss(fct) -> None:
+    """P1 to DE on 2026-10-24 (after 2026-07-01), under EUR 150, two HS6: EUR 3 + EUR 3 of
+    flat duty, no ad valorem duty, German VAT (19%) on value + flat duty, paid via the IOSS."""
+    items = [_row(fct, "D1", 1), _row(fct, "D1", 2)]
+    assert sum(item["flat_duty_jc"] for item in items) == Decimal("6.00")
+    for item in items:
+        assert item["low_value_regime"] == "eu_flat_duty_3_per_hs6"
+        assert item["duty_jc"] == 0
+        assert item["import_tax_rate_pct"] == Decimal("19.00")
+        assert item["import_tax_collection"] == "ioss"
+        assert item["import_tax_jc"] == _cents(
+            (item["customs_value"] + item["flat_duty_jc"]) * Decimal("0.19")
+        )
+
+
+def test_valuation_marts_are_built(build, settings) -> None:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        ioss = con.sql("select * from marts.rpt_ioss_monthly_return").pl()
+        lots = con.sql("select * from marts.fct_warehouse_lot_valuation").pl()
+        monthly = con.sql("select * from marts.rpt_valuation_monthly").pl()
+        fct_total = con.execute("select sum(customs_value) from marts.fct_customs_valuation")
+        (customs_total,) = fct_total.fetchone()
+    (ioss_row,) = ioss.to_dicts()
+    assert ioss_row["ioss_number"] == "IM2760000001"
+    assert ioss_row["member_state_of_consumption"] == "DE"
+    assert ioss_row["is_correction"] is False
+    assert ioss_row["vat_rate_pct"] == Decimal("19.00")
+    assert lots["lot_id"].to_list() == ["LOT1"]
+    # The lot's only dispatch sold through an order the feeds do not hold: no deductive value.
+    assert lots["has_qualifying_sales"].to_list() == [False]
+    assert monthly["item_count"].sum() == len(DECLARATIONS)
+    assert monthly["customs_value_jc"].sum() == customs_total
 
 
 def test_audit_tables(build, settings) -> None:
@@ -309,8 +351,7 @@ def test_publish_swaps_the_snapshot_under_an_open_reader(build, settings) -> Non
 def test_broken_row_fails_the_build_naming_the_test(tmp_path) -> None:
     """A fresh home whose only data is a declaration for an unknown jurisdiction: the empty feeds
     and audit folders read fine (zero-row _schema.parquet), the mart's tests catch the row."""
-    with pytest.warns(UserWarning):
-        broken = load_settings({"CUSTOMS_HOME": str(tmp_path / "home")})
+    broken = load_settings({"CUSTOMS_HOME": str(tmp_path / "home")})
     day = date(2026, 10, 25)
     bad = _standardized(
         "declarations",

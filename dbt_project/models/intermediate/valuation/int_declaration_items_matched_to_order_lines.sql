@@ -10,9 +10,15 @@ order_lines as (
         order_id,
         line_id,
         parcel_id,
+        seller_id,
+        hs6,
+        ordered_at,
+        ordered_date,
         quantity,
         unit_price,
         discount,
+        shipping_fee,
+        insurance_fee,
         order_currency,
         load_id,
         source_row
@@ -43,24 +49,109 @@ order_lines_ranked_by_delivery as (
 
 -- Declarants list a parcel's items in the order of the marketplace's lines: the n-th line of
 -- the parcel (by line_id) is item n of the declaration of that parcel.
+latest_order_lines as (
+    select * from order_lines_ranked_by_delivery
+    where delivery_rank = 1
+),
+
+latest_declaration_items as (
+    select * from declaration_items_ranked_by_delivery
+    where delivery_rank = 1
+),
+
 order_lines_numbered_in_parcel as (
     select
-        marketplace,
-        order_id,
-        line_id,
-        parcel_id,
-        quantity,
-        unit_price,
-        discount,
-        order_currency,
-        load_id,
+        *,
         row_number() over (
             partition by parcel_id
             order by line_id, marketplace, order_id
         ) as position_in_parcel
-    from order_lines_ranked_by_delivery
-    where delivery_rank = 1
-        and parcel_id is not null
+    from latest_order_lines
+    where parcel_id is not null
+),
+
+items_matched_by_parcel as (
+    select
+        declaration_items.*,
+        order_lines.marketplace,
+        order_lines.order_id,
+        order_lines.line_id
+    from latest_declaration_items as declaration_items
+    left join order_lines_numbered_in_parcel as order_lines
+        on declaration_items.parcel_id = order_lines.parcel_id
+            and declaration_items.item_no = order_lines.position_in_parcel
+),
+
+-- Fallback for items not matched by parcel (never warehouse entries, which have no sale at
+-- import): an order line of the same seller, same HS6 and same quantity, ordered within
+-- var('fallback_match_window_days') days before the declaration, and not in a declared parcel.
+-- The closest order in time wins; confidence 0.8 shared among the candidates.
+order_lines_outside_declared_parcels as (
+    select latest_order_lines.*
+    from latest_order_lines
+    where latest_order_lines.parcel_id is null
+        or latest_order_lines.parcel_id not in (
+            select declared.parcel_id
+            from latest_declaration_items as declared
+            where declared.parcel_id is not null
+        )
+),
+
+fallback_candidates as (
+    select
+        items.declaration_id,
+        items.item_no,
+        candidates.marketplace,
+        candidates.order_id,
+        candidates.line_id,
+        count(*) over (
+            partition by items.declaration_id, items.item_no
+        ) as candidate_count,
+        row_number() over (
+            partition by items.declaration_id, items.item_no
+            order by
+                candidates.ordered_at desc,
+                candidates.marketplace asc,
+                candidates.order_id asc,
+                candidates.line_id asc
+        ) as candidate_rank
+    from items_matched_by_parcel as items
+    inner join order_lines_outside_declared_parcels as candidates
+        on items.seller_id = candidates.seller_id
+            and items.hs6 = candidates.hs6
+            and items.quantity = candidates.quantity
+            and items.declared_at >= candidates.ordered_at
+            and candidates.ordered_date >= cast({{ dbt.dateadd(
+                'day', '-' ~ var('fallback_match_window_days'), 'items.declared_date'
+            ) }} as date)
+    where items.line_id is null
+        and coalesce(items.procedure, '') != 'WH'
+),
+
+items_matched as (
+    select
+        items.*,
+        coalesce(items.marketplace, fallback.marketplace) as matched_marketplace,
+        coalesce(items.order_id, fallback.order_id) as matched_order_id,
+        coalesce(items.line_id, fallback.line_id) as matched_line_id,
+        case
+            when items.line_id is not null then 'parcel_position'
+            when fallback.line_id is not null then 'seller_hs6_quantity_window'
+            else 'none'
+        end as match_rule,
+        cast(
+            case
+                when items.line_id is not null then 1
+                when fallback.line_id is not null
+                    then round(0.8 / fallback.candidate_count, 2)
+                else 0
+            end as decimal(3, 2)
+        ) as match_confidence
+    from items_matched_by_parcel as items
+    left join fallback_candidates as fallback
+        on items.declaration_id = fallback.declaration_id
+            and items.item_no = fallback.item_no
+            and fallback.candidate_rank = 1
 ),
 
 final as (
@@ -93,17 +184,22 @@ final as (
         order_lines.marketplace,
         order_lines.order_id as matched_order_id,
         order_lines.line_id as matched_line_id,
+        order_lines.ordered_date as order_date,
         order_lines.quantity as order_quantity,
         order_lines.unit_price as order_unit_price,
         order_lines.discount as order_discount,
+        order_lines.shipping_fee as order_shipping_fee,
+        order_lines.insurance_fee as order_insurance_fee,
         order_lines.order_currency,
         order_lines.load_id as order_load_id,
+        declaration_items.match_rule,
+        declaration_items.match_confidence,
         order_lines.line_id is not null as has_order_match
-    from declaration_items_ranked_by_delivery as declaration_items
-    left join order_lines_numbered_in_parcel as order_lines
-        on declaration_items.parcel_id = order_lines.parcel_id
-            and declaration_items.item_no = order_lines.position_in_parcel
-    where declaration_items.delivery_rank = 1
+    from items_matched as declaration_items
+    left join latest_order_lines as order_lines
+        on declaration_items.matched_marketplace = order_lines.marketplace
+            and declaration_items.matched_order_id = order_lines.order_id
+            and declaration_items.matched_line_id = order_lines.line_id
 )
 
 select * from final

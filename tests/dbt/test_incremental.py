@@ -1,0 +1,98 @@
+"""fct_customs_valuation is incremental: a daily build values only the latest interval (and the
+warehouse entries still in their sales window), and a full refresh gives the same rows."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from test_dbt_build import (
+    DECLARATION_DEFAULTS,
+    DECLARATIONS,
+    _standardized,
+    _write_partition,
+    write_feeds,
+)
+
+from customs.settings import Settings, load_settings
+from customs.warehouse import build_marts
+
+# The public-domain HS 2022 list beside the project (never copied into it).
+HS_NOMENCLATURE = Path(__file__).resolve().parents[3] / "shared/reference/harmonized-system.csv"
+DAY1, DAY2, DAY3 = date(2026, 10, 24), date(2026, 10, 25), date(2026, 10, 26)
+
+
+def _declarations(settings: Settings, day: date, rows: list[dict]) -> None:
+    frame = _standardized("declarations", rows, DECLARATION_DEFAULTS, day)
+    _write_partition(frame, settings.standardized_dir / "declarations", day)
+
+
+def _fct(settings: Settings) -> pl.DataFrame:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return con.sql(
+            "select * exclude (declared_at) from marts.fct_customs_valuation "
+            "order by declaration_id, item_no"
+        ).pl()
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = load_settings({"CUSTOMS_HOME": str(tmp_path_factory.mktemp("incremental"))})
+    write_feeds(settings, DAY1)
+    build_marts(settings)
+    # Day 2 re-delivers D2 item 1 with another value; day 3 brings a new declaration.
+    redelivered = DECLARATIONS[2] | {"declared_value": "21.00"}
+    _declarations(settings, DAY2, [redelivered])
+    build_marts(settings)
+    new = DECLARATIONS[5] | {"declaration_id": "D5", "parcel_id": None, "hs_code": "777777"}
+    _declarations(settings, DAY3, [new])
+    build_marts(settings)
+    return settings
+
+
+def test_incremental_runs_equal_a_full_refresh(home: Settings) -> None:
+    incremental = _fct(home)
+    assert incremental.height == len(DECLARATIONS) + 1
+    d2 = incremental.filter((pl.col("declaration_id") == "D2") & (pl.col("item_no") == 1))
+    assert d2["declared_value"].to_list() == [Decimal("21.0000")]
+    assert d2["data_interval"].to_list() == [DAY2]
+
+    build_marts(home, full_refresh=True)
+    assert _fct(home).equals(incremental)
+
+
+def test_a_daily_build_leaves_earlier_intervals_alone(home: Settings) -> None:
+    """A marker written into a day-1 row survives the next incremental build (the row was not
+    recomputed) and disappears on a full refresh."""
+    with duckdb.connect(str(home.warehouse_path)) as con:
+        con.execute(
+            "update marts.fct_customs_valuation set description = 'marker' "
+            "where declaration_id in ('D4', 'D5')"
+        )
+    build_marts(home)
+    rows = _fct(home).filter(pl.col("declaration_id").is_in(["D4", "D5"]))
+    by_id = dict(zip(rows["declaration_id"], rows["description"], strict=True))
+    assert by_id["D4"] == "marker"  # day 1: untouched
+    assert by_id["D5"] == "goods"  # day 3, the latest interval: valued again
+
+    build_marts(home, full_refresh=True)
+    rows = _fct(home).filter(pl.col("declaration_id") == "D4")
+    assert rows["description"].to_list() == ["goods"]
+
+
+def test_hs_nomenclature_from_a_file(home: Settings) -> None:
+    """Without a nomenclature nothing is checked; with the file, D5's made-up subheading 777777
+    (chapter 77 is reserved) is reported by the warn-level test, and only it."""
+    assert not [w for w in build_marts(home).warnings if "nomenclature" in w]
+    result = build_marts(home, dbt_vars={"hs_nomenclature_path": str(HS_NOMENCLATURE)})
+    (warning,) = [w for w in result.warnings if "nomenclature" in w]
+    assert "assert_declared_hs6_in_nomenclature" in warning and "Got 1 result" in warning
+    with duckdb.connect(str(home.warehouse_path), read_only=True) as con:
+        count, codes = con.execute(
+            "select count(*), count(distinct hs6) from staging.stg_reference__hs_subheadings"
+        ).fetchone()
+    assert count == codes > 5000
