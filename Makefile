@@ -43,7 +43,7 @@ demo: install  ## Generate 30 days of sample feeds and run them end to end (one 
 		--token $$CUSTOMS_SECRET_DEMO_API_TOKEN --faults ok,ok,ok,ok,ok,ok,ok,ok,ok,429,ok,500 & \
 	server=$$!; trap 'kill $$server 2>/dev/null || true' EXIT; \
 	CUSTOMS_SOURCES=$(CURDIR)/config/sources.demo.yml $(BIN)/customs run \
-		--landing $(CUSTOMS_HOME)/sample/landing --start $(DEMO_START) --end $(DEMO_END)
+		--landing $(CUSTOMS_HOME)/sample/landing --start $(DEMO_START) --end $(DEMO_END) --full-refresh
 
 test: install lint  ## Lint, then run the whole test suite
 	$(BIN)/python -m pytest

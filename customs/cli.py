@@ -120,7 +120,12 @@ def serve_sample(root: Path, host: str, port: int, token: str | None, faults: st
 )
 @click.option("--start", type=DATE, required=True, help="First data interval (day).")
 @click.option("--end", type=DATE, required=True, help="Last data interval (day), inclusive.")
-def run(landing: Path | None, start, end) -> None:
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Rebuild incremental marts from every partition (after a model change or a backfill).",
+)
+def run(landing: Path | None, start, end, full_refresh: bool) -> None:
     """Run every day from START to END through the Airflow DAGs, then build and publish the marts.
 
     Each day is one run of the customs_daily DAG (land, standardise, check the feeds); then the
@@ -154,7 +159,14 @@ def run(landing: Path | None, start, end) -> None:
             progress.update(bar, description=message)
 
         try:
-            result = run_range(settings, source_dir, start.date(), end.date(), on_step=on_step)
+            result = run_range(
+                settings,
+                source_dir,
+                start.date(),
+                end.date(),
+                on_step=on_step,
+                full_refresh=full_refresh,
+            )
         except RunFailed as exc:
             progress.stop()
             console.print(f"[red]run failed:[/red] {exc}")

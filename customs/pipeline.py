@@ -84,10 +84,15 @@ def check_feed(settings: Settings, feed: str, interval: date) -> dict:
     }
 
 
-def build_marts(settings: Settings) -> dict:
+def build_marts(settings: Settings, full_refresh: bool = False) -> dict:
     from customs.warehouse import build_marts as dbt_build
 
-    result = dbt_build(settings)
+    dbt_vars = (
+        {"hs_nomenclature_path": str(settings.hs_nomenclature)}
+        if settings.hs_nomenclature
+        else None
+    )
+    result = dbt_build(settings, full_refresh=full_refresh, dbt_vars=dbt_vars)
     return {"seconds": round(result.seconds, 1), "row_counts": dict(result.row_counts)}
 
 

@@ -100,6 +100,7 @@ def run_range(
     start: date,
     end: date,
     on_step: Callable[[str], None] | None = None,
+    full_refresh: bool = False,
 ) -> RunResult:
     """Run the daily DAG for each day from start to end (inclusive), then the marts DAG once."""
     from customs import airflow_local
@@ -126,7 +127,12 @@ def run_range(
             )
         step("marts: dbt build, mart checks, publish")
         result.dag_runs.append(
-            _run_dag(dags[MARTS_DAG_ID], interval_logical_date(end), {}, log_path)
+            _run_dag(
+                dags[MARTS_DAG_ID],
+                interval_logical_date(end),
+                {"full_refresh": full_refresh},
+                log_path,
+            )
         )
     result.seconds = time.perf_counter() - started
     return result

@@ -32,6 +32,9 @@ class Settings:
     """The sources configuration (``CUSTOMS_SOURCES``); None: every feed reads the folder."""
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
     """``CUSTOMS_SECRET_*`` environment variables (API tokens named in the sources file)."""
+    hs_nomenclature: Path | None = None
+    """Optional full HS6 list (``CUSTOMS_HS_NOMENCLATURE``, CSV with ``hscode`` and ``level``);
+    without it the warehouse uses its built-in chapter table."""
 
     @property
     def state_dir(self) -> Path:
@@ -130,6 +133,7 @@ class Settings:
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
+    hs_file = env.get("CUSTOMS_HS_NOMENCLATURE")
     home = Path(env.get("CUSTOMS_HOME") or Path.cwd() / ".customs").expanduser().resolve()
     source_dir = Path(env.get("CUSTOMS_SOURCE_DIR") or home / "inbox").expanduser().resolve()
     key = env.get("CUSTOMS_PSEUDONYM_KEY", "")
@@ -144,4 +148,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         pseudonym_key_is_default=is_default,
         sources_file=Path(sources).expanduser().resolve() if sources else None,
         secrets={k: v for k, v in env.items() if k.startswith(SECRET_PREFIX)},
+        hs_nomenclature=Path(hs_file).expanduser().resolve() if hs_file else None,
     )

@@ -3,7 +3,8 @@
 
 Builds the warehouse with `dbt build` (staging, intermediate, marts, audit; dbt tests, unit tests
 and contracts), checks the marts with their Great Expectations suites, then publishes a read-only
-snapshot for analysts. Scheduled on the `customs_standardized_feeds` asset, so it runs after any
+snapshot for analysts. Param `full_refresh` rebuilds the incremental models from every
+partition (needed once after a model's columns change). Scheduled on the `customs_standardized_feeds` asset, so it runs after any
 day's feeds were standardised and checked.
 
 Every task that opens the DuckDB build file runs in the one-slot `duckdb_writer` pool: DuckDB
@@ -16,7 +17,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, Param, dag, task
 
 from customs.assets import (
     DUCKDB_WRITER_POOL,
@@ -33,16 +34,21 @@ from customs.assets import (
     catchup=False,
     max_active_runs=1,
     default_args={"owner": OWNER, "retries": 1, "retry_delay": timedelta(minutes=5)},
+    params={
+        "full_refresh": Param(
+            False, type="boolean", description="Rebuild incremental models from all partitions"
+        )
+    },
     doc_md=__doc__,
     tags=["customs", "marts"],
 )
 def customs_marts():
     @task(pool=DUCKDB_WRITER_POOL)
-    def build() -> dict:
+    def build(params=None) -> dict:
         from customs.pipeline import build_marts
         from customs.settings import load_settings
 
-        return build_marts(load_settings())
+        return build_marts(load_settings(), full_refresh=bool(params["full_refresh"]))
 
     @task(pool=DUCKDB_WRITER_POOL)
     def check(built: dict, run_id=None, dag_run=None) -> dict:
