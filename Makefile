@@ -20,7 +20,7 @@ DEMO_SCALE ?= 1.0
 # The demo's order API (customs serve-sample); the port is also in config/sources.demo.yml.
 DEMO_API_PORT := 8765
 
-.PHONY: help install demo test lint format clean
+.PHONY: help install demo evaluate test lint format clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,12 @@ demo: install  ## Generate 30 days of sample feeds and run them end to end (one 
 	server=$$!; trap 'kill $$server 2>/dev/null || true' EXIT; \
 	CUSTOMS_SOURCES=$(CURDIR)/config/sources.demo.yml $(BIN)/customs run \
 		--landing $(CUSTOMS_HOME)/sample/landing --start $(DEMO_START) --end $(DEMO_END) --full-refresh
+
+# The generator's answer key, which the pipeline never reads (written by `make demo`).
+LABELS ?= $(CUSTOMS_HOME)/sample/labels/labels.parquet
+
+evaluate: install  ## Measure the risk ranking against the labels (precision@n%, revenue@n%)
+	$(BIN)/customs evaluate --labels $(LABELS)
 
 test: install lint  ## Lint, then run the whole test suite
 	$(BIN)/python -m pytest

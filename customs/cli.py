@@ -30,6 +30,7 @@ def main() -> None:
       customs generate --out .customs/sample --start 2026-09-01 --days 30
       customs run --landing .customs/sample/landing --start 2026-09-01 --end 2026-09-30
       customs query "select jurisdiction, count(*) from marts.fct_customs_valuation group by 1"
+      customs evaluate --labels .customs/sample/labels/labels.parquet
     """
 
 
@@ -240,6 +241,33 @@ def query(sql: str, fmt: str, limit: int) -> None:
         _terminal().print(table)
         if frame.height > limit:
             click.echo(f"({frame.height:,} rows, {limit} shown; use --format csv for all)")
+
+
+@main.command()
+@click.option(
+    "--labels",
+    "labels_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The generator's labels.parquet (the pipeline itself never reads it).",
+)
+def evaluate(labels_path: Path) -> None:
+    """Measure the published risk ranking against labels: precision@n% and revenue@n%.
+
+    Compares the composite score of marts.fct_risk_scores, each signal alone and a seeded random
+    order (Kim et al., KDD 2020 metrics); writes CUSTOMS_HOME/evaluation/metrics.json.
+    """
+    from customs.evaluation import evaluate as run_evaluation
+    from customs.evaluation import format_table
+
+    settings = load_settings()
+    if not settings.published_path.exists():
+        raise click.ClickException(
+            f"no published warehouse at {settings.published_path}: run `customs run` first"
+        )
+    out_dir = settings.home / "evaluation"
+    click.echo(format_table(run_evaluation(settings.published_path, labels_path, out_dir)))
+    click.echo(f"metrics: {out_dir / 'metrics.json'}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ MART_TABLES = (
     "marts.fct_warehouse_lot_valuation",
     "marts.rpt_ioss_monthly_return",
     "marts.rpt_valuation_monthly",
+    "marts.fct_risk_scores",
 )
 
 

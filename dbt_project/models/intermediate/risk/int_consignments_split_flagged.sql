@@ -1,0 +1,76 @@
+{#
+    Split consignments: parcels of one seller to one importer in one jurisdiction declared
+    within var('split_consignment_window_days') days of each other, each at or under
+    var('split_consignment_threshold_eur'), together over it (one declaration per consignment).
+#}
+with
+
+valued_items as (
+    select
+        declaration_id,
+        jurisdiction,
+        declared_date,
+        seller_id,
+        importer_id,
+        intrinsic_value_jc / fx_rate_eur as intrinsic_value_eur,
+        intrinsic_value_jc / fx_rate_eur * coalesce(duty_rate_pct, 0) / 100
+        * (1 + coalesce(import_tax_rate_pct, 0) / 100) as duty_at_stake_eur
+    from {{ ref('fct_customs_valuation') }}
+    where procedure != 'WH'
+),
+
+consignments as (
+    select
+        declaration_id,
+        jurisdiction,
+        min(declared_date) as declared_date,
+        min(seller_id) as seller_id,
+        min(importer_id) as importer_id,
+        sum(intrinsic_value_eur) as consignment_value_eur,
+        sum(duty_at_stake_eur) as duty_at_stake_eur
+    from valued_items
+    group by declaration_id, jurisdiction
+),
+
+under_threshold as (
+    select * from consignments
+    where consignment_value_eur <= {{ var('split_consignment_threshold_eur') }}
+),
+
+siblings as (
+    select
+        this.declaration_id,
+        count(*) - 1 as split_sibling_count,
+        sum(other.consignment_value_eur) as split_group_value_eur
+    from under_threshold as this
+    inner join under_threshold as other
+        on
+            this.seller_id = other.seller_id
+            and this.importer_id = other.importer_id
+            and this.jurisdiction = other.jurisdiction
+            and other.declared_date between
+            this.declared_date - {{ var('split_consignment_window_days') }}
+            and this.declared_date + {{ var('split_consignment_window_days') }}
+    group by this.declaration_id
+),
+
+final as (
+    select
+        consignments.declaration_id,
+        coalesce(siblings.split_sibling_count, 0) as split_sibling_count,
+        cast(siblings.split_group_value_eur as decimal(18, 2))
+            as split_group_value_eur,
+        coalesce(
+            siblings.split_sibling_count > 0
+            and siblings.split_group_value_eur
+            > {{ var('split_consignment_threshold_eur') }},
+            false
+        ) as is_split_consignment,
+        cast(consignments.duty_at_stake_eur as decimal(18, 2))
+            as split_revenue_eur
+    from consignments
+    left join siblings
+        on consignments.declaration_id = siblings.declaration_id
+)
+
+select * from final

@@ -1,0 +1,183 @@
+{#
+    Undervaluation against a robust reference price (EU JRC "fair prices"; the "lowest
+    acceptable price" of CJEU C-213/19): the declared unit value (EUR per unit and per kg)
+    against the median of EARLIER declarations of the same HS6 x origin within the trailing
+    window, excluding items the value-gap signal flags; HS4 x origin, then chapter x origin,
+    when the HS6 reference rests on fewer than var('reference_min_observations') items.
+#}
+with
+
+valued_items as (
+    select
+        declaration_id,
+        item_no,
+        declared_date,
+        hs6,
+        hs_chapter,
+        origin_country,
+        quantity,
+        gross_mass_kg,
+        declared_value_jc / fx_rate_eur as declared_value_eur,
+        (
+            coalesce(duty_rate_pct, 0) / 100
+            + coalesce(import_tax_rate_pct, 0) / 100
+            * (1 + coalesce(duty_rate_pct, 0) / 100)
+        ) as tax_rate
+    from {{ ref('fct_customs_valuation') }}
+    where procedure != 'WH' and quantity > 0
+),
+
+value_gap_items as (
+    select
+        declaration_id,
+        item_no,
+        is_value_gap_flagged
+    from {{ ref('int_declaration_items_value_gap_scored') }}
+),
+
+items_with_unit_values as (
+    select
+        valued_items.*,
+        value_gap_items.is_value_gap_flagged,
+        valued_items.declared_value_eur / valued_items.quantity
+            as unit_value_eur,
+        valued_items.declared_value_eur
+        / nullif(valued_items.gross_mass_kg, 0) as kg_value_eur
+    from valued_items
+    inner join value_gap_items
+        on
+            valued_items.declaration_id = value_gap_items.declaration_id
+            and valued_items.item_no = value_gap_items.item_no
+),
+
+reference_levels as (
+    select unnest(['hs6', 'hs4', 'chapter']) as level_name
+),
+
+items_by_level as (
+    select
+        items.*,
+        levels.level_name,
+        case levels.level_name
+            when 'hs6' then items.hs6
+            when 'hs4' then substring(items.hs6, 1, 4)
+            else items.hs_chapter
+        end as level_code
+    from items_with_unit_values as items
+    cross join reference_levels as levels
+),
+
+reference_keys as (
+    select distinct
+        level_name,
+        level_code,
+        origin_country,
+        declared_date
+    from items_by_level
+),
+
+references_by_level as (
+    select
+        reference_keys.level_name,
+        reference_keys.level_code,
+        reference_keys.origin_country,
+        reference_keys.declared_date,
+        count(*) as reference_observations,
+        median(pool.unit_value_eur) as reference_unit_value_eur,
+        quantile_cont(pool.unit_value_eur, 0.25) as reference_unit_value_p25_eur,
+        median(pool.kg_value_eur) as reference_kg_value_eur
+    from reference_keys
+    inner join items_by_level as pool
+        on
+            reference_keys.level_name = pool.level_name
+            and reference_keys.level_code = pool.level_code
+            and reference_keys.origin_country = pool.origin_country
+            and reference_keys.declared_date > pool.declared_date
+            and reference_keys.declared_date - {{ var('reference_window_days') }}
+            <= pool.declared_date
+            and not pool.is_value_gap_flagged
+    group by all
+),
+
+items_with_reference as (
+    select
+        items.*,
+        refs.reference_observations,
+        refs.reference_unit_value_eur,
+        refs.reference_unit_value_p25_eur,
+        refs.reference_kg_value_eur,
+        row_number() over (
+            partition by items.declaration_id, items.item_no
+            order by case items.level_name
+                when 'hs6' then 1 when 'hs4' then 2 else 3
+            end
+        ) as level_preference
+    from items_by_level as items
+    inner join references_by_level as refs
+        on
+            items.level_name = refs.level_name
+            and items.level_code = refs.level_code
+            and items.origin_country = refs.origin_country
+            and items.declared_date = refs.declared_date
+    where
+        refs.reference_observations >= {{ var('reference_min_observations') }}
+),
+
+chosen_reference as (
+    select
+        *,
+        unit_value_eur / nullif(reference_unit_value_eur, 0)
+            as unit_value_ratio,
+        kg_value_eur / nullif(reference_kg_value_eur, 0) as kg_value_ratio
+    from items_with_reference
+    where level_preference = 1
+),
+
+final as (
+    select
+        items.declaration_id,
+        items.item_no,
+        chosen.level_name as reference_level,
+        coalesce(chosen.reference_observations, 0) as reference_observations,
+        cast(items.unit_value_eur as decimal(18, 4)) as unit_value_eur,
+        cast(chosen.reference_unit_value_eur as decimal(18, 4))
+            as reference_unit_value_eur,
+        cast(chosen.reference_unit_value_p25_eur as decimal(18, 4))
+            as reference_unit_value_p25_eur,
+        cast(chosen.unit_value_ratio as decimal(18, 4)) as unit_value_ratio,
+        cast(chosen.kg_value_ratio as decimal(18, 4)) as kg_value_ratio,
+        coalesce(
+            chosen.unit_value_ratio < {{ var('reference_undervaluation_share') }}
+            and coalesce(
+                chosen.kg_value_ratio < {{ var('reference_undervaluation_share') }},
+                true
+            ),
+            false
+        ) as is_below_reference,
+        greatest(
+            0,
+            least(
+                1,
+                1 - coalesce(
+                    greatest(chosen.unit_value_ratio, chosen.kg_value_ratio),
+                    chosen.unit_value_ratio,
+                    1
+                )
+            )
+        ) as reference_score,
+        cast(greatest(
+            0,
+            coalesce(
+                chosen.reference_unit_value_eur * items.quantity
+                - items.declared_value_eur,
+                0
+            )
+        ) * items.tax_rate as decimal(18, 2)) as reference_revenue_eur
+    from items_with_unit_values as items
+    left join chosen_reference as chosen
+        on
+            items.declaration_id = chosen.declaration_id
+            and items.item_no = chosen.item_no
+)
+
+select * from final

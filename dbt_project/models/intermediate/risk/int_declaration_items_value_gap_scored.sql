@@ -1,0 +1,50 @@
+with
+
+valued_items as (
+    select
+        declaration_id,
+        item_no,
+        valuation_method,
+        declared_value_jc,
+        transaction_value_jc,
+        revenue_at_risk_jc,
+        fx_rate_eur
+    from {{ ref('fct_customs_valuation') }}
+),
+
+ratios as (
+    select
+        declaration_id,
+        item_no,
+        case
+            when
+                valuation_method in ('transaction', 'fallback')
+                and transaction_value_jc > 0
+                then declared_value_jc / transaction_value_jc
+        end as declared_to_transaction_ratio,
+        case
+            when valuation_method in ('transaction', 'fallback')
+                then revenue_at_risk_jc / fx_rate_eur
+            else 0
+        end as value_gap_revenue_eur
+    from valued_items
+),
+
+final as (
+    select
+        declaration_id,
+        item_no,
+        cast(declared_to_transaction_ratio as decimal(18, 4))
+            as declared_to_transaction_ratio,
+        coalesce(
+            declared_to_transaction_ratio < {{ var('value_gap_ratio_threshold') }},
+            false
+        ) as is_value_gap_flagged,
+        greatest(
+            0, least(1, 1 - coalesce(declared_to_transaction_ratio, 1))
+        ) as value_gap_score,
+        cast(value_gap_revenue_eur as decimal(18, 2)) as value_gap_revenue_eur
+    from ratios
+)
+
+select * from final
