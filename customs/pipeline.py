@@ -74,13 +74,40 @@ def standardize_feed(settings: Settings, feed: str, interval: date) -> dict:
 
 
 def check_feed(settings: Settings, feed: str, interval: date) -> dict:
-    from expectations.checkpoints import check_feed as run_feed_suite
+    """The feed-day's checks; on a critical failure, quarantine the day's partition and re-raise.
 
-    outcome = run_feed_suite(settings, feed, interval)
+    The partition moves to ``quarantine/<feed>/date=<day>`` so that no later marts build reads
+    it. A check of a day whose partition is quarantined and not restandardised (a task retry)
+    fails again instead of passing on an empty partition. A passing rerun drops the old copy.
+    """
+    from expectations.checkpoints import DataQualityError, check_feed_day
+    from transforms.storage import (
+        quarantine_partition,
+        quarantined_partition,
+        release_quarantine,
+        standardized_feed_dir,
+    )
+
+    held = quarantined_partition(settings, feed, interval)
+    if held and not (standardized_feed_dir(settings, feed) / f"date={interval}").is_dir():
+        raise DataQualityError(
+            f"{feed} {interval}: the day's standardised partition is in quarantine ({held}) "
+            "after a failed critical expectation; fix the source and rerun the day"
+        )
+    try:
+        outcomes = check_feed_day(settings, feed, interval)
+    except DataQualityError as exc:
+        moved = quarantine_partition(settings, feed, interval)
+        if moved:
+            log.error("%s %s: partition moved to quarantine: %s", feed, interval, moved)
+            exc.add_note(f"The day's partition was moved to quarantine: {moved}")
+        raise
+    if release_quarantine(settings, feed, interval):
+        log.info("%s %s: checks passed; the earlier quarantined copy was removed", feed, interval)
     return {
-        "suite": outcome.suite,
-        "evaluated": outcome.evaluated,
-        "failed_warning": list(outcome.failed_warning),
+        "suite": outcomes[0].suite,
+        "evaluated": sum(o.evaluated for o in outcomes),
+        "failed_warning": [w for o in outcomes for w in o.failed_warning],
     }
 
 

@@ -87,7 +87,7 @@ def _run_dag(dag, logical_date: datetime, conf: dict, log_path: Path) -> str:
     if dag_run is None or str(dag_run.state) != "success":
         failed = _failed_tasks(dag_run) if dag_run is not None else []
         raise RunFailed(
-            f"{dag.dag_id} run for {logical_date:%Y-%m-%d} ended "
+            f"{dag.dag_id} run for data interval {logical_date - timedelta(days=1):%Y-%m-%d} ended "
             f"{getattr(dag_run, 'state', 'without a run')}; failed tasks: "
             f"{', '.join(failed) or 'none recorded'}. Task logs: {log_path}"
         )

@@ -45,6 +45,38 @@ FRESHNESS_LOOKBACK_DAYS = 3
 VOLUME_BAND = {"lookback_days": 14, "min_history_days": 3, "lower_ratio": 0.5, "upper_ratio": 2.0}
 
 VALUATION_METHODS = ("transaction", "deductive", "declared", "fallback")
+EU_MEMBER_STATES = (
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+)  # fmt: skip
+MONTH_REGEX = r"^[0-9]{4}-(?:0[1-9]|1[0-2])$"
+HS_CHAPTER_REGEX = r"^[0-9]{2}$"
+
+# Referential checks of a feed against other feeds, resolved per run by expectations.checkpoints:
+# the values of ``sources`` seen in the standardised partitions dated up to the data interval.
+REFERENTIAL: dict[str, list[dict[str, Any]]] = {
+    "declarations": [
+        {
+            "column": "seller_id",
+            "parameter": "known_sellers",
+            # Warehouse entries (WH) are declared at import, before the warehouse records the
+            # receipt that makes their seller known: only parcel/standard items are checked.
+            "row_condition": {
+                "column": {"name": "procedure"},
+                "operator": "!=",
+                "parameter": "WH",
+                "type": "comparison",
+            },
+            "sources": [
+                {"feed": "orders", "column": "seller_id"},
+                {"feed": "warehouse_receipts", "column": "seller_id"},
+            ],
+        }
+    ]
+}
+# Distribution bands (shares between 0 and 1).
+MAX_REJECTED_SHARE = 0.05  # of the rows read for a feed-day (audit file_loads)
+MAX_UNMATCHED_PARCEL_SHARE = 0.05  # of parcel items valued at their declared value
 
 # Suite parameters the runner computes per run (see expectations.checkpoints).
 P_VOLUME_MIN = "volume_min_rows"
@@ -188,6 +220,20 @@ def feed_suite(feed: FeedSchema) -> dict[str, Any]:
         exps.append(
             _exp("expect_column_values_to_be_between", CRITICAL, description, column=c, **bounds)
         )
+    for ref in REFERENTIAL.get(feed.name, []):
+        sources = " or ".join(f"{r['feed']}.{r['column']}" for r in ref["sources"])
+        exps.append(
+            _exp(
+                "expect_column_values_to_be_in_set",
+                WARNING,
+                f"referential: {ref['column']} was seen in {sources} on or before the data "
+                "interval (values computed per run from the standardised partitions; "
+                "warehouse entries excluded)",
+                column=ref["column"],
+                value_set={"$PARAMETER": ref["parameter"]},
+                row_condition=ref["row_condition"],
+            )
+        )
     if feed.event_time:
         exps.append(
             _exp(
@@ -209,6 +255,7 @@ def feed_suite(feed: FeedSchema) -> dict[str, Any]:
             "feed": feed.name,
             "freshness": {"column": feed.event_time, "lookback_days": FRESHNESS_LOOKBACK_DAYS},
             "volume_band": VOLUME_BAND,
+            **({"referential": REFERENTIAL[feed.name]} if feed.name in REFERENTIAL else {}),
             "generated_by": "expectations/build_suites.py from transforms/schemas.py",
         },
         "notes": (
@@ -231,6 +278,7 @@ def mart_fct_customs_valuation_suite() -> dict[str, Any]:
                 "jurisdiction_currency",
                 "valuation_method",
                 "customs_value",
+                "parcel_id",
             ],
             exact_match=False,
         ),
@@ -272,6 +320,19 @@ def mart_fct_customs_valuation_suite() -> dict[str, Any]:
             column="jurisdiction",
             value_set=iso_countries(),
         ),
+        _exp(
+            "expect_column_values_to_not_be_in_set",
+            WARNING,
+            "distribution: at most "
+            f"{MAX_UNMATCHED_PARCEL_SHARE:.0%} of parcel items are unmatched (no order line: "
+            "valued at the declared value)",
+            column="valuation_method",
+            value_set=["declared"],
+            mostly=round(1 - MAX_UNMATCHED_PARCEL_SHARE, 6),
+            # GX 1.x row condition (great_expectations.expectations.row_conditions) as GX
+            # serialises Column("parcel_id").is_not_null(): only parcel items count.
+            row_condition={"column": {"name": "parcel_id"}, "is_null": False, "type": "nullity"},
+        ),
     ]
     currency = _exp(
         "expect_column_values_to_match_regex",
@@ -298,10 +359,406 @@ def mart_fct_customs_valuation_suite() -> dict[str, Any]:
     }
 
 
+def _currency_template(column: str) -> dict[str, Any]:
+    """Every currency column (expanded at run time, see ``suite_files.expand_column_templates``)."""
+    exp = _exp(
+        "expect_column_values_to_match_regex",
+        CRITICAL,
+        "every currency column (name ending in 'currency') holds 3-letter codes",
+        column=column,
+        regex=CURRENCY_CODE_REGEX,
+    )
+    exp["meta"]["apply_to_columns_matching"] = r"^(.+_)?currency$"
+    return exp
+
+
+def _mart(table: str, exps: list[dict[str, Any]], notes: str) -> dict[str, Any]:
+    return {
+        "name": f"mart_{table}",
+        "expectations": exps,
+        "meta": {
+            "kind": "mart",
+            "table": f"marts.{table}",
+            "generated_by": "expectations/build_suites.py",
+        },
+        "notes": notes
+        + " Critical failures block the publication of the snapshot; warnings are recorded.",
+    }
+
+
+def _required(columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [
+        _exp("expect_column_values_to_not_be_null", CRITICAL, f"{c} is required", column=c)
+        for c in columns
+    ]
+
+
+def _at_least(columns: tuple[str, ...], minimum: float, severity: str = CRITICAL) -> list[dict]:
+    word = "not negative" if minimum == 0 else f"at least {minimum}"
+    return [
+        _exp(
+            "expect_column_values_to_be_between",
+            severity,
+            f"{c} is {word} where it is known",
+            column=c,
+            min_value=minimum,
+        )
+        for c in columns
+    ]
+
+
+def _has_columns(columns: tuple[str, ...]) -> dict[str, Any]:
+    return _exp(
+        "expect_table_columns_to_match_set",
+        CRITICAL,
+        "the mart has at least these columns (it may have more)",
+        column_set=list(columns),
+        exact_match=False,
+    )
+
+
+def _has_rows() -> dict[str, Any]:
+    return _exp(
+        "expect_table_row_count_to_be_between", WARNING, "volume: the mart has rows", min_value=1
+    )
+
+
+def mart_fct_warehouse_lot_valuation_suite() -> dict[str, Any]:
+    countries = iso_countries()
+    exps = [
+        _has_columns(
+            (
+                "lot_id",
+                "warehouse_id",
+                "warehouse_country",
+                "seller_id",
+                "sku",
+                "origin_country",
+                "quantity",
+                "dispatched_quantity",
+                "qualifying_quantity",
+                "declared_unit_value_eur",
+                "deductive_unit_value_eur",
+                "declared_currency",
+            )
+        ),
+        _has_rows(),
+        _unique(("lot_id",), CRITICAL, "one row per receipt lot"),
+        *_required(("lot_id", "warehouse_id", "seller_id", "sku", "quantity")),
+        *_required(("dispatched_quantity", "qualifying_quantity")),
+        *(
+            _exp(
+                "expect_column_values_to_be_in_set",
+                CRITICAL,
+                f"{c} is an ISO 3166-1 alpha-2 country code",
+                column=c,
+                value_set=countries,
+            )
+            for c in ("warehouse_country", "origin_country")
+        ),
+        *_at_least(("quantity",), 1),
+        *_at_least(
+            (
+                "dispatched_quantity",
+                "qualifying_quantity",
+                "declared_unit_value_eur",
+                "deductive_unit_value_eur",
+                "declared_to_deductive_ratio",
+            ),
+            0,
+        ),
+        _exp(
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            CRITICAL,
+            "reconciliation: receipts minus dispatches is never negative per lot "
+            "(quantity received >= quantity dispatched)",
+            column_A="quantity",
+            column_B="dispatched_quantity",
+            or_equal=True,
+        ),
+        _exp(
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            CRITICAL,
+            "the sales used (qualifying_quantity) are among the units dispatched",
+            column_A="dispatched_quantity",
+            column_B="qualifying_quantity",
+            or_equal=True,
+        ),
+        _currency_template("declared_currency"),
+    ]
+    return _mart(
+        "fct_warehouse_lot_valuation",
+        exps,
+        "Checks on the warehouse lot valuation (deductive method) after dbt build.",
+    )
+
+
+def mart_rpt_ioss_monthly_return_suite() -> dict[str, Any]:
+    key = (
+        "ioss_number",
+        "return_period",
+        "member_state_of_consumption",
+        "vat_rate_pct",
+        "supply_period",
+    )
+    exps = [
+        _has_columns((*key, "is_correction", "item_count", "taxable_amount_eur", "vat_amount_eur")),
+        _exp(
+            "expect_table_row_count_to_be_between",
+            WARNING,
+            "volume: the return has rows (none when no IOSS parcel arrived)",
+            min_value=1,
+        ),
+        _unique(key, CRITICAL, f"one row per {', '.join(key)}"),
+        *_required((*key, "is_correction", "item_count", "taxable_amount_eur", "vat_amount_eur")),
+        _exp(
+            "expect_column_values_to_match_regex",
+            CRITICAL,
+            "ioss_number has the IOSS number format IM + 10 digits",
+            column="ioss_number",
+            regex=IOSS_REGEX,
+        ),
+        *(
+            _exp(
+                "expect_column_values_to_match_regex",
+                CRITICAL,
+                f"{c} is a month YYYY-MM",
+                column=c,
+                regex=MONTH_REGEX,
+            )
+            for c in ("return_period", "supply_period")
+        ),
+        _exp(
+            "expect_column_values_to_be_in_set",
+            CRITICAL,
+            "member_state_of_consumption is an EU member state (ISO 3166-1 alpha-2)",
+            column="member_state_of_consumption",
+            value_set=list(EU_MEMBER_STATES),
+        ),
+        _exp(
+            "expect_column_values_to_be_between",
+            CRITICAL,
+            "vat_rate_pct is a VAT rate between 0 and 30 percent",
+            column="vat_rate_pct",
+            min_value=0,
+            max_value=30,
+        ),
+        _exp(
+            "expect_column_values_to_be_in_set",
+            CRITICAL,
+            "is_correction is a boolean",
+            column="is_correction",
+            value_set=[True, False],
+        ),
+        *_at_least(("item_count",), 1),
+        *_at_least(("taxable_amount_eur", "vat_amount_eur"), 0),
+        _exp(
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            CRITICAL,
+            "the VAT amount does not exceed the taxable amount",
+            column_A="taxable_amount_eur",
+            column_B="vat_amount_eur",
+            or_equal=True,
+        ),
+    ]
+    return _mart(
+        "rpt_ioss_monthly_return",
+        exps,
+        "Checks on the IOSS VAT return figures a member state receives.",
+    )
+
+
+def mart_rpt_valuation_monthly_suite() -> dict[str, Any]:
+    key = ("jurisdiction", "declared_month", "hs_chapter", "origin_country")
+    countries = iso_countries()
+    exps = [
+        _has_columns(
+            (
+                *key,
+                "jurisdiction_currency",
+                "declaration_count",
+                "item_count",
+                "items_declared_below_value",
+                "declared_value_jc",
+                "customs_value_jc",
+                "duty_jc",
+                "import_tax_jc",
+                "revenue_at_risk_jc",
+            )
+        ),
+        _has_rows(),
+        _unique(key, CRITICAL, f"one row per {', '.join(key)}"),
+        *_required((*key, "declaration_count", "item_count")),
+        *(
+            _exp(
+                "expect_column_values_to_be_in_set",
+                CRITICAL,
+                f"{c} is an ISO 3166-1 alpha-2 country code",
+                column=c,
+                value_set=countries,
+            )
+            for c in ("jurisdiction", "origin_country")
+        ),
+        _exp(
+            "expect_column_values_to_match_regex",
+            CRITICAL,
+            "declared_month is a month YYYY-MM",
+            column="declared_month",
+            regex=MONTH_REGEX,
+        ),
+        _exp(
+            "expect_column_values_to_match_regex",
+            CRITICAL,
+            "hs_chapter is a 2-digit HS chapter",
+            column="hs_chapter",
+            regex=HS_CHAPTER_REGEX,
+        ),
+        *_at_least(("declaration_count", "item_count"), 1),
+        *_at_least(
+            (
+                "items_declared_below_value",
+                "declared_value_jc",
+                "customs_value_jc",
+                "duty_jc",
+                "import_tax_jc",
+                "revenue_at_risk_jc",
+            ),
+            0,
+        ),
+        _exp(
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            CRITICAL,
+            "every declaration counted has at least one item (item_count >= declaration_count)",
+            column_A="item_count",
+            column_B="declaration_count",
+            or_equal=True,
+        ),
+        _exp(
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            CRITICAL,
+            "items declared below value are among the items (item_count >= "
+            "items_declared_below_value)",
+            column_A="item_count",
+            column_B="items_declared_below_value",
+            or_equal=True,
+        ),
+        _currency_template("jurisdiction_currency"),
+    ]
+    return _mart(
+        "rpt_valuation_monthly",
+        exps,
+        "Checks on the monthly valuation summary regulators receive.",
+    )
+
+
+def audit_file_loads_suite() -> dict[str, Any]:
+    """Checks on a derived frame of ``audit/file_loads`` for one feed-day (see checkpoints)."""
+    exps = [
+        _exp(
+            "expect_table_columns_to_match_set",
+            CRITICAL,
+            "the derived frame has the file_loads counts and the feed-day share",
+            column_set=[
+                "load_id",
+                "source_file",
+                "rows_read",
+                "rows_standardized",
+                "rows_rejected",
+                "rows_accounted",
+                "feed_day_rejected_share",
+            ],
+        ),
+        _unique(("load_id",), CRITICAL, "one file_loads row per load"),
+        _exp(
+            "expect_column_pair_values_to_be_equal",
+            CRITICAL,
+            "reconciliation: for every file, rows read = rows standardised + rows rejected "
+            "(rows_accounted)",
+            column_A="rows_read",
+            column_B="rows_accounted",
+        ),
+        *_at_least(("rows_read", "rows_standardized", "rows_rejected"), 0),
+        _exp(
+            "expect_column_values_to_be_between",
+            WARNING,
+            f"distribution: at most {MAX_REJECTED_SHARE:.0%} of the feed-day's rows read were "
+            "rejected",
+            column="feed_day_rejected_share",
+            min_value=0,
+            max_value=MAX_REJECTED_SHARE,
+        ),
+    ]
+    return {
+        "name": "audit_file_loads",
+        "expectations": exps,
+        "meta": {
+            "kind": "file_loads",
+            "source": "audit/file_loads/<feed>/date=<day>",
+            "generated_by": "expectations/build_suites.py",
+        },
+        "notes": (
+            "Runs with each feed check on the day's audit/file_loads rows of that feed: "
+            "one row per file, plus the feed-day rejected share."
+        ),
+    }
+
+
+def reconcile_valuation_suite() -> dict[str, Any]:
+    """Checks on a derived one-row frame: the valuation mart against the declarations feed."""
+    exps = [
+        _exp(
+            "expect_column_pair_values_to_be_equal",
+            CRITICAL,
+            "reconciliation: valuation rows (marts.fct_customs_valuation) = declaration items "
+            "(distinct declaration_id, item_no in standardized/declarations)",
+            column_A="valuation_rows",
+            column_B="declaration_items",
+        ),
+        *(
+            _exp(
+                "expect_column_values_to_be_between",
+                CRITICAL,
+                description,
+                column=column,
+                min_value=0,
+                max_value=0,
+            )
+            for column, description in (
+                ("items_not_valued", "reconciliation: every declaration item is valued"),
+                (
+                    "valuations_without_item",
+                    "reconciliation: every valuation row has its declaration item",
+                ),
+            )
+        ),
+    ]
+    return {
+        "name": "reconcile_valuation",
+        "expectations": exps,
+        "meta": {
+            "kind": "reconciliation",
+            "left": "marts.fct_customs_valuation",
+            "right": "standardized/declarations/date=*",
+            "generated_by": "expectations/build_suites.py",
+        },
+        "notes": (
+            "Runs with the mart checks. A difference usually means an incremental mart still "
+            "holds a quarantined or removed day: rebuild with full_refresh."
+        ),
+    }
+
+
 def build_all() -> dict[str, dict[str, Any]]:
     """Every suite, by file name."""
     suites = [feed_suite(f) for f in FEEDS.values()]
-    suites.append(mart_fct_customs_valuation_suite())
+    suites += [
+        mart_fct_customs_valuation_suite(),
+        mart_fct_warehouse_lot_valuation_suite(),
+        mart_rpt_ioss_monthly_return_suite(),
+        mart_rpt_valuation_monthly_suite(),
+        audit_file_loads_suite(),
+        reconcile_valuation_suite(),
+    ]
     return {f"{s['name']}.json": s for s in suites}
 
 

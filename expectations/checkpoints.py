@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+FILE_LOADS_SUITE = "audit_file_loads"
+RECONCILE_SUITE = "reconcile_valuation"
+
 
 class DataQualityError(RuntimeError):
     """A critical expectation failed (or the data to check is missing).
@@ -106,14 +109,59 @@ def check_feed(
     return outcome
 
 
+def check_feed_loads(
+    settings: Settings, feed: str, interval: date, *, run_id: str | None = None
+) -> CheckOutcome:
+    """Check the day's ``audit/file_loads`` rows of ``feed`` (suite ``audit_file_loads``).
+
+    The suite runs on a derived frame, one row per file: the counts, ``rows_accounted``
+    (standardised + rejected, to reconcile with ``rows_read``) and the feed-day rejected share.
+    Results are filed under run id ``<feed>__<YYYY-MM-DD>`` (a recheck replaces them).
+    """
+    if feed not in FEEDS:
+        raise ValueError(f"unknown feed {feed!r}; expected one of {sorted(FEEDS)}")
+    interval = _as_date(interval)
+    suite = load_suite(FILE_LOADS_SUITE)
+    folder = _file_loads_dir(settings, feed, interval)
+    outcome = _run(
+        settings,
+        suite,
+        _file_loads_frame(folder),
+        interval=interval,
+        run_id=run_id or f"{feed}__{interval.isoformat()}",
+        parameters={},
+    )
+    _raise_if_critical([(outcome, f"audit file_loads of feed '{feed}' ({folder})")])
+    return outcome
+
+
+def check_feed_day(settings: Settings, feed: str, interval: date) -> list[CheckOutcome]:
+    """Everything the daily run checks for one feed-day: the feed suite on the partition and
+    the file_loads suite (reconciliation, rejected share). Both are recorded before either
+    raises ``DataQualityError``."""
+    checks = []
+    for check in (check_feed, check_feed_loads):
+        try:
+            checks.append((check(settings, feed, interval), None))
+        except DataQualityError as exc:
+            checks.append((None, exc))
+    errors = [exc for _, exc in checks if exc is not None]
+    if errors:
+        outcomes = [o for exc in errors for o in exc.outcomes]
+        outcomes += [o for o, _ in checks if o is not None]
+        raise DataQualityError("\n".join(str(e) for e in errors), outcomes)
+    return [o for o, _ in checks if o is not None]
+
+
 def check_marts(settings: Settings, interval: date, run_id: str) -> list[CheckOutcome]:
-    """Validate every mart that has a ``mart_*`` suite; raise once all were checked.
+    """Validate every mart that has a ``mart_*`` suite, then reconcile the valuation mart with
+    the declarations feed (suite ``reconcile_valuation``); raise once all were checked.
 
     ``interval`` only files the results (``date=<interval>``): the whole mart is checked.
     """
     interval = _as_date(interval)
     suites = [load_suite(name) for name in mart_suite_names()]
-    frames = _read_marts(settings, [s["meta"]["table"] for s in suites])
+    frames, reconciliation = _read_marts(settings, [s["meta"]["table"] for s in suites])
     checked = []
     for suite in suites:
         table = suite["meta"]["table"]
@@ -127,6 +175,21 @@ def check_marts(settings: Settings, interval: date, run_id: str) -> list[CheckOu
             parameters={},
         )
         checked.append((outcome, f"mart {table} in {settings.warehouse_path}"))
+    outcome = _run(
+        settings,
+        load_suite(RECONCILE_SUITE),
+        reconciliation,
+        interval=interval,
+        run_id=run_id,
+        parameters={},
+    )
+    checked.append(
+        (
+            outcome,
+            f"marts.fct_customs_valuation in {settings.warehouse_path} against "
+            f"{settings.standardized_dir / 'declarations'}",
+        )
+    )
     _raise_if_critical(checked)
     return [outcome for outcome, _ in checked]
 
@@ -234,12 +297,61 @@ def _feed_parameters(
     lookback = int(meta.get("freshness", {}).get("lookback_days", spec.FRESHNESS_LOOKBACK_DAYS))
     start = datetime.combine(interval, time(), tzinfo=UTC)
     low, high = _volume_band(settings, feed, interval, meta.get("volume_band", spec.VOLUME_BAND))
-    return {
+    parameters: dict[str, Any] = {
         spec.P_EVENT_MIN: start - timedelta(days=lookback),
         spec.P_EVENT_MAX: start + timedelta(days=1),
         spec.P_VOLUME_MIN: low,
         spec.P_VOLUME_MAX: high,
     }
+    for ref in meta.get("referential", []):
+        parameters[ref["parameter"]] = _known_values(settings, ref["sources"], interval)
+    return parameters
+
+
+def _known_values(settings: Settings, sources: list[dict[str, str]], interval: date) -> list[str]:
+    """Distinct values of ``sources`` (feed, column) in the partitions dated up to ``interval``.
+
+    Only what is standardised when the check runs counts: quarantined days are not read, and
+    the same day's partition of another feed is read only if it is already there.
+    """
+    values: set[str] = set()
+    for source in sources:
+        files = [
+            f
+            for folder in sorted((settings.standardized_dir / source["feed"]).glob("date=*"))
+            if folder.name.removeprefix("date=") <= interval.isoformat()
+            for f in sorted(folder.glob("[!._]*.parquet"))
+        ]
+        if files:
+            column = source["column"]
+            found = (
+                pl.scan_parquet(files, hive_partitioning=False)
+                .select(pl.col(column).drop_nulls().unique())
+                .collect()
+            )
+            values.update(found[column].to_list())
+    return sorted(values)
+
+
+def _file_loads_dir(settings: Settings, feed: str, day: date) -> Path:
+    return settings.audit_dir / "file_loads" / feed / f"date={day.isoformat()}"
+
+
+def _file_loads_frame(folder: Path) -> pd.DataFrame:
+    """One row per file load of the feed-day, with the sums the suite checks."""
+    files = sorted(folder.glob("[!._]*.parquet"))
+    columns = ["load_id", "source_file", "rows_read", "rows_standardized", "rows_rejected"]
+    if files:
+        loads = pl.scan_parquet(files, hive_partitioning=False).select(columns).collect()
+    else:
+        loads = pl.DataFrame(
+            schema={c: pl.String() if c in columns[:2] else pl.Int64() for c in columns}
+        )
+    read, rejected = loads["rows_read"].sum(), loads["rows_rejected"].sum()
+    return loads.with_columns(
+        rows_accounted=pl.col("rows_standardized") + pl.col("rows_rejected"),
+        feed_day_rejected_share=pl.lit(rejected / read if read else 0.0, pl.Float64()),
+    ).to_pandas()
 
 
 def _volume_band(
@@ -264,8 +376,10 @@ def _volume_band(
     return int(mean * float(band["lower_ratio"])), int(-(-mean * float(band["upper_ratio"]) // 1))
 
 
-def _read_marts(settings: Settings, tables: Sequence[str]) -> dict[str, pd.DataFrame]:
-    """Read whole mart tables, then close the build file before anything else happens.
+def _read_marts(
+    settings: Settings, tables: Sequence[str]
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Read whole mart tables and the valuation reconciliation, then close the build file.
 
     DuckDB allows one writer per file and any open handle blocks ``dbt build``, so the
     connection lives only for these reads.
@@ -300,6 +414,43 @@ def _read_marts(settings: Settings, tables: Sequence[str]) -> dict[str, pd.DataF
                     "(has dbt build created it?)"
                 )
             frames[table] = con.execute(f'select * from "{schema}"."{name}"').df()
+        reconciliation = _valuation_reconciliation(con, settings, path)
     finally:
         con.close()
-    return frames
+    return frames, reconciliation
+
+
+def _valuation_reconciliation(con: Any, settings: Settings, path: Path) -> pd.DataFrame:
+    """One row: valuation rows against the declaration items of the standardised feed.
+
+    Items are distinct (declaration_id, item_no) over every standardised partition (a
+    re-delivered item counts once, as in dbt's staging); quarantined days are not there.
+    """
+    found = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'marts' and table_name = 'fct_customs_valuation'"
+    ).fetchone()
+    if not found or not found[0]:
+        raise DataQualityError(
+            f"cannot reconcile: no table marts.fct_customs_valuation in {path} "
+            "(has dbt build created it?)"
+        )
+    files = sorted((settings.standardized_dir / "declarations").glob("date=*/[!._]*.parquet"))
+    items = (
+        "select distinct declaration_id, item_no from read_parquet(?, hive_partitioning = false)"
+        if files
+        else "select cast(null as varchar) as declaration_id, cast(null as integer) as item_no "
+        "where false"
+    )
+    sql = f"""
+        with items as ({items}),
+        valued as (select declaration_id, item_no from marts.fct_customs_valuation)
+        select
+            (select count(*) from valued) as valuation_rows,
+            (select count(*) from items) as declaration_items,
+            (select count(*) from items anti join valued using (declaration_id, item_no))
+                as items_not_valued,
+            (select count(*) from valued anti join items using (declaration_id, item_no))
+                as valuations_without_item
+    """
+    return con.execute(sql, [[str(f) for f in files]] if files else []).df()

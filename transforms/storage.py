@@ -187,3 +187,46 @@ class PartitionStage:
 
     def __exit__(self, *exc: object) -> None:
         shutil.rmtree(self._root, ignore_errors=True)
+
+
+def quarantine_feed_dir(settings: Settings, feed: str) -> Path:
+    """``CUSTOMS_HOME/quarantine/<feed>``: partitions that failed a critical check (not globbed
+    by dbt, so the marts never read them)."""
+    return settings.home / "quarantine" / feed
+
+
+def quarantine_partition(settings: Settings, feed: str, interval: date) -> Path | None:
+    """Move the feed's standardised ``date=<interval>`` partition to the quarantine.
+
+    The target ``quarantine/<feed>/date=<interval>`` is replaced if an earlier failed run left
+    one. Returns the quarantined folder, or None when there was no partition to move. Rerunning
+    the day (after fixing the source) standardises it afresh into ``standardized/``.
+    """
+    live = standardized_feed_dir(settings, feed) / partition_name(interval)
+    target = quarantine_feed_dir(settings, feed) / partition_name(interval)
+    with feed_lock(settings, f"standardize-{interval.isoformat()}", feed):
+        if not live.is_dir():
+            return None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            trash = tmp_dir(settings) / f"quarantine-replaced-{uuid.uuid4().hex}"
+            trash.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(target, trash)
+            shutil.rmtree(trash, ignore_errors=True)
+        os.rename(live, target)
+    return target
+
+
+def quarantined_partition(settings: Settings, feed: str, interval: date) -> Path | None:
+    """The quarantined folder of the feed-day, if there is one."""
+    target = quarantine_feed_dir(settings, feed) / partition_name(interval)
+    return target if target.is_dir() else None
+
+
+def release_quarantine(settings: Settings, feed: str, interval: date) -> bool:
+    """Delete the quarantined copy of the feed-day (its rerun passed the checks): True if any."""
+    target = quarantined_partition(settings, feed, interval)
+    if target is None:
+        return False
+    shutil.rmtree(target)
+    return True

@@ -33,6 +33,8 @@ def test_a_clean_partition_passes(
     feed: str, settings: Settings, rows: Rows, write_partition: Write
 ) -> None:
     write_partition(feed, rows(feed))
+    if feed == "declarations":  # its sellers are known from the orders feed
+        write_partition("orders", rows("orders"))
     outcome = check_feed(settings, feed, DAY)
     assert outcome.failed_critical == [] and outcome.failed_warning == []
     assert outcome.passed and outcome.suite == f"feed_{feed}"
@@ -48,6 +50,7 @@ def test_results_data_docs_and_reruns(
             "declarations", rows("declarations", 5, DAY - timedelta(back)), DAY - timedelta(back)
         )
     write_partition("declarations", rows("declarations", 5))
+    write_partition("orders", rows("orders", 5))
     first = check_feed(settings, "declarations", DAY)
     second = check_feed(settings, "declarations", DAY)
 
@@ -143,6 +146,7 @@ def test_a_corrupted_partition_fails_its_critical_expectation(
 ) -> None:
     corrupt, expectation, column = CRITICAL_CASES[case]
     write_partition("declarations", corrupt(rows("declarations")))
+    write_partition("orders", rows("orders"))
 
     with pytest.raises(DataQualityError) as raised:
         check_feed(settings, "declarations", DAY)
@@ -177,6 +181,7 @@ def test_warnings_are_recorded_but_do_not_raise(
         day = DAY - timedelta(back)
         write_partition("declarations", rows("declarations", 20, day), day)
     write_partition("declarations", frame)  # 5 rows against a trailing mean of 20
+    write_partition("orders", rows("orders", 5))
 
     outcome = check_feed(settings, "declarations", DAY)
 
@@ -197,54 +202,46 @@ def test_an_absent_partition_is_a_volume_warning(settings: Settings) -> None:
     ]
 
 
-def _mart(settings: Settings, rows: list[tuple]) -> None:
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(settings.warehouse_path))
-    try:
-        con.execute("create schema if not exists marts")
-        con.execute(
-            "create or replace table marts.fct_customs_valuation (declaration_id varchar, "
-            "item_no integer, jurisdiction varchar, valuation_method varchar, "
-            "customs_value decimal(18, 2), jurisdiction_currency varchar, declared_currency varchar)"
-        )
-        con.executemany(
-            "insert into marts.fct_customs_valuation values (?, ?, ?, ?, ?, ?, ?)", rows
-        )
-    finally:
-        con.close()
+def _by_suite(outcomes: list[CheckOutcome]) -> dict[str, CheckOutcome]:
+    return {o.suite: o for o in outcomes}
 
 
-def test_a_clean_mart_passes_and_the_build_file_is_released(settings: Settings) -> None:
-    _mart(
-        settings,
-        [
-            ("D1", 1, "DE", "transaction", Decimal("12.5"), "EUR", "USD"),
-            ("D1", 2, "US", "fallback", None, "USD", "USD"),
-        ],
-    )
-    (outcome,) = check_marts(settings, DAY, "manual__2026-09-01T00:00:00+00:00")
+def test_clean_marts_pass_and_the_build_file_is_released(
+    settings: Settings, build_marts: Callable[..., None]
+) -> None:
+    build_marts()
+    outcomes = _by_suite(check_marts(settings, DAY, "manual__2026-09-01T00:00:00+00:00"))
 
-    assert outcome.failed_critical == []
-    assert outcome.failed_warning == [
+    assert sorted(outcomes) == [
+        "mart_fct_customs_valuation",
+        "mart_fct_warehouse_lot_valuation",
+        "mart_rpt_ioss_monthly_return",
+        "mart_rpt_valuation_monthly",
+        "reconcile_valuation",
+    ]
+    assert all(o.failed_critical == [] for o in outcomes.values())
+    assert [w for o in outcomes.values() for w in o.failed_warning] == [
         "expect_column_values_to_not_be_null(column=customs_value): observed 1 of 2 rows "
         "unexpected, e.g. [null]"
     ]
+    outcome = outcomes["mart_fct_customs_valuation"]
     columns = _results(outcome).filter(
         pl.col("expectation_type") == "expect_column_values_to_match_regex"
     )["column"]
     assert {"jurisdiction_currency", "declared_currency"} <= set(columns)
     assert outcome.results_path.name == "manual__2026-09-01T00_00_00_00_00.parquet"
+    reconciled = _results(outcomes["reconcile_valuation"])
+    assert reconciled["success"].all() and reconciled.height == 3
     # A writer can open the build file again: the check did not keep it open.
     duckdb.connect(str(settings.warehouse_path)).close()
 
 
-def test_a_corrupted_mart_raises_naming_the_mart(settings: Settings) -> None:
-    _mart(
-        settings,
-        [
-            ("D1", 1, "DE", "transaction", Decimal("12.5"), "EUR", "EUR"),
-            ("D1", 1, "DE", "guess", Decimal("-1"), "eur", "EUR"),
-        ],
+def test_a_corrupted_mart_raises_naming_the_mart(
+    settings: Settings, build_marts: Callable[..., None]
+) -> None:
+    build_marts(
+        "insert into marts.fct_customs_valuation values "
+        "('D1', 1, 'DE', 'guess', -1, 'eur', 'EUR', null)"
     )
     with pytest.raises(DataQualityError) as raised:
         check_marts(settings, DAY, "run-1")
@@ -257,8 +254,18 @@ def test_a_corrupted_mart_raises_naming_the_mart(settings: Settings) -> None:
         "expect_column_values_to_match_regex(column=jurisdiction_currency,",
     ):
         assert expected in message
-    (outcome,) = raised.value.outcomes
+    outcomes = _by_suite(raised.value.outcomes)
+    outcome = outcomes["mart_fct_customs_valuation"]
     assert len(outcome.failed_critical) == 4 and outcome.results_path.exists()
+    # 3 valuation rows for 2 declaration items: the reconciliation fails too.
+    assert "suite reconcile_valuation" in message
+    assert (
+        outcomes["reconcile_valuation"]
+        .failed_critical[0]
+        .startswith("expect_column_pair_values_to_be_equal(column=valuation_rows,declaration_items")
+    )
+    # The other marts were checked and passed.
+    assert outcomes["mart_rpt_valuation_monthly"].passed
 
 
 def test_a_missing_mart_is_a_clear_error(settings: Settings) -> None:

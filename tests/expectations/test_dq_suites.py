@@ -36,9 +36,63 @@ def test_committed_suites_equal_build_suites_output() -> None:
     assert build_suites.main(["--check"]) == 0
 
 
-def test_every_feed_and_the_valuation_mart_have_a_suite() -> None:
-    assert set(all_suite_names()) == {f"feed_{f}" for f in FEEDS} | {"mart_fct_customs_valuation"}
-    assert mart_suite_names() == ["mart_fct_customs_valuation"]
+MARTS = [
+    "mart_fct_customs_valuation",
+    "mart_fct_warehouse_lot_valuation",
+    "mart_rpt_ioss_monthly_return",
+    "mart_rpt_valuation_monthly",
+]
+
+
+def test_every_feed_and_mart_has_a_suite() -> None:
+    assert set(all_suite_names()) == {f"feed_{f}" for f in FEEDS} | {
+        *MARTS,
+        "audit_file_loads",
+        "reconcile_valuation",
+    }
+    assert mart_suite_names() == MARTS
+
+
+def test_severities_of_the_new_checks_live_in_the_files() -> None:
+    """Referential and distribution checks are warnings, reconciliations critical."""
+
+    def severity(suite: str, description_start: str) -> str:
+        (exp,) = [
+            e
+            for e in load_suite(suite)["expectations"]
+            if e["meta"]["description"].startswith(description_start)
+        ]
+        return exp["meta"]["severity"]
+
+    assert severity("feed_declarations", "referential: seller_id") == "warning"
+    assert load_suite("feed_declarations")["meta"]["referential"][0]["sources"] == [
+        {"feed": "orders", "column": "seller_id"},
+        {"feed": "warehouse_receipts", "column": "seller_id"},
+    ]
+    assert severity("audit_file_loads", "distribution:") == "warning"
+    assert severity("audit_file_loads", "reconciliation:") == "critical"
+    assert severity("mart_fct_customs_valuation", "distribution:") == "warning"
+    assert severity("mart_fct_warehouse_lot_valuation", "reconciliation:") == "critical"
+    assert {e["meta"]["severity"] for e in load_suite("reconcile_valuation")["expectations"]} == {
+        "critical"
+    }
+    for feed in FEEDS:
+        if feed != "declarations":
+            assert "referential" not in load_suite(f"feed_{feed}")["meta"]
+
+
+@pytest.mark.parametrize("mart", MARTS[1:])
+def test_new_mart_suites_check_keys_nulls_ranges_and_values(mart: str) -> None:
+    suite = load_suite(mart)
+    types = {e["type"] for e in suite["expectations"]}
+    assert types >= {
+        "expect_table_columns_to_match_set",
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_between",
+    }
+    assert types & {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
+    assert types & {"expect_column_values_to_be_in_set", "expect_column_values_to_match_regex"}
+    assert suite["meta"]["table"] == "marts." + mart.removeprefix("mart_")
 
 
 def test_suite_files_load_into_gx_unchanged() -> None:
