@@ -15,6 +15,8 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 DEMO_START ?= 2026-09-01
 DEMO_DAYS ?= 30
 DEMO_END ?= 2026-09-30
+# The month whose regulator report packages the demo builds (customs report).
+DEMO_MONTH ?= $(shell echo $(DEMO_START) | cut -c1-7)
 DEMO_SEED ?= 42
 DEMO_SCALE ?= 1.0
 # The demo's order API (customs serve-sample); the port is also in config/sources.demo.yml.
@@ -44,6 +46,12 @@ demo: install  ## Generate 30 days of sample feeds and run them end to end (one 
 	server=$$!; trap 'kill $$server 2>/dev/null || true' EXIT; \
 	CUSTOMS_SOURCES=$(CURDIR)/config/sources.demo.yml $(BIN)/customs run \
 		--landing $(CUSTOMS_HOME)/sample/landing --start $(DEMO_START) --end $(DEMO_END) --full-refresh
+	$(BIN)/customs report --month $(DEMO_MONTH)
+	$(BIN)/customs verify
+	$(BIN)/python -m customs.dbt_docs
+	@echo "Report packages: $(CUSTOMS_HOME)/reports/<jurisdiction>/$(DEMO_MONTH)/ (check: customs verify)"
+	@echo "Data Docs:       $(CUSTOMS_HOME)/data_docs/index.html"
+	@echo "dbt docs:        $(CUSTOMS_HOME)/dbt_docs/index.html"
 
 # The generator's answer key, which the pipeline never reads (written by `make demo`).
 LABELS ?= $(CUSTOMS_HOME)/sample/labels/labels.parquet
@@ -53,6 +61,11 @@ evaluate: install  ## Measure the risk ranking against the labels (precision@n%,
 
 test: install lint  ## Lint, then run the whole test suite
 	$(BIN)/python -m pytest
+
+.PHONY: test-spark
+test-spark: install  ## Build the marts on Spark (local) and compare them row for row with DuckDB
+	$(UV) sync --locked --extra spark --inexact
+	$(BIN)/python -m pytest tests/spark
 
 lint: install  ## ruff (Python) and sqlfluff (dbt SQL)
 	$(BIN)/ruff check .
@@ -67,3 +80,25 @@ format: install  ## Apply ruff formatting and sqlfluff fixes
 clean:  ## Remove the environment, tools and all runtime state (CUSTOMS_HOME)
 	rm -rf $(VENV) $(CURDIR)/.tools $(CUSTOMS_HOME) .pytest_cache .ruff_cache \
 		dbt_project/target dbt_project/logs
+
+# A local Airflow on CUSTOMS_HOME's SQLite metadata DB (customs/airflow_server.py).
+AIRFLOW_PORT ?= 8080
+
+.PHONY: airflow
+airflow: install  ## Start Airflow (scheduler, DAG processor, API server and UI) in the background
+	$(BIN)/customs airflow start --port $(AIRFLOW_PORT)
+
+.PHONY: airflow-stop
+airflow-stop:  ## Stop the Airflow that `make airflow` started
+	$(BIN)/customs airflow stop
+
+# Benchmark: scale data under BENCH_HOME (never in the repository), every stage timed in its own
+# process, results in docs/benchmarks.md. Large scales (above 1M) run BENCH_RUNS_LARGE times.
+BENCH_SCALES ?= 1M,10M
+BENCH_RUNS ?= 3
+BENCH_RUNS_LARGE ?= 1
+BENCH_HOME ?= /tmp/customs-bench
+.PHONY: bench
+bench: install  ## Benchmark 1M and 10M declaration items (BENCH_SCALES, BENCH_RUNS, BENCH_HOME)
+	$(BIN)/python -m bench --scales $(BENCH_SCALES) --runs $(BENCH_RUNS) \
+		--runs-large $(BENCH_RUNS_LARGE) --home $(BENCH_HOME)

@@ -76,3 +76,32 @@ def load_dags() -> dict:
         details = "\n".join(f"{path}: {err}" for path, err in bag.import_errors.items())
         raise RuntimeError(f"DAG files failed to import:\n{details}")
     return dict(bag.dags)
+
+
+DEMO_API_CONN_ID = "customs_demo_order_api"
+"""The demo order API (`customs serve-sample`), for sources with ``auth: {airflow_conn: ...}``."""
+
+
+def ensure_sample_sources(settings: Settings) -> None:
+    """Connections for the sample sources: the demo order API on 127.0.0.1:8765 with its token.
+
+    The token is ``CUSTOMS_SECRET_DEMO_API_TOKEN`` when set, else the demo's own token. An
+    existing connection is left as it is (a user may have edited it in the UI).
+    """
+    from airflow.models.connection import Connection
+    from airflow.utils.session import create_session
+
+    token = settings.secrets.get("CUSTOMS_SECRET_DEMO_API_TOKEN", "demo-only-token")
+    with create_session() as session:
+        exists = session.query(Connection).filter(Connection.conn_id == DEMO_API_CONN_ID).first()
+        if exists is None:
+            session.add(
+                Connection(
+                    conn_id=DEMO_API_CONN_ID,
+                    conn_type="http",
+                    host="127.0.0.1",
+                    port=8765,
+                    password=token,
+                    description="Demo order API served by `customs serve-sample` (make demo)",
+                )
+            )

@@ -254,8 +254,10 @@ def query(sql: str, fmt: str, limit: int) -> None:
 def evaluate(labels_path: Path) -> None:
     """Measure the published risk ranking against labels: precision@n% and revenue@n%.
 
-    Compares the composite score of marts.fct_risk_scores, each signal alone and a seeded random
-    order (Kim et al., KDD 2020 metrics); writes CUSTOMS_HOME/evaluation/metrics.json.
+    Compares the composite score of marts.fct_risk_scores, each signal alone, the learned model
+    (marts.fct_risk_model_scores) and a seeded random order (Kim et al., KDD 2020 metrics), on
+    the days the model scored (a hold-out after its training period) when it ran; writes
+    CUSTOMS_HOME/evaluation/metrics.json.
     """
     from customs.evaluation import evaluate as run_evaluation
     from customs.evaluation import format_table
@@ -268,6 +270,101 @@ def evaluate(labels_path: Path) -> None:
     out_dir = settings.home / "evaluation"
     click.echo(format_table(run_evaluation(settings.published_path, labels_path, out_dir)))
     click.echo(f"metrics: {out_dir / 'metrics.json'}")
+
+
+@main.command()
+@click.option("--month", required=True, help="Month of the packages (YYYY-MM).")
+@click.option(
+    "--jurisdiction",
+    default=None,
+    help="One jurisdiction (ISO alpha-2); default: every one with data that month.",
+)
+def report(month: str, jurisdiction: str | None) -> None:
+    """Write the month's regulator packages to CUSTOMS_HOME/reports/<jurisdiction>/<YYYY-MM>/.
+
+    Each holds report.html, report.pdf, extracts.xlsx, csv/, ioss/ (IOSS returns, EU) and a
+    manifest.json chained to the previous month's; made from the published snapshot.
+    """
+    from customs.reports import build_month
+
+    settings = load_settings()
+    try:
+        results = build_month(settings, month, [jurisdiction] if jurisdiction else None)
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for r in results:
+        click.echo(
+            f"{r.jurisdiction} {r.month}: {r.files} files, {r.ioss_returns} IOSS return(s) "
+            f"in {r.seconds:.1f}s: {r.path}"
+        )
+    if not results:
+        click.echo(f"no data for {month}: no package written")
+
+
+@main.command()
+@click.option("--jurisdiction", default=None, help="Only this jurisdiction's packages.")
+def verify(jurisdiction: str | None) -> None:
+    """Recompute every report file's SHA-256 and check the month-to-month manifest chain."""
+    from customs.reports import verify as verify_packages
+
+    checked, problems = verify_packages(load_settings(), jurisdiction)
+    for problem in problems:
+        click.echo(f"ALTERED: {problem}", err=True)
+    if problems:
+        click.echo(f"verification failed: {len(problems)} problem(s) in {checked} package(s)")
+        sys.exit(1)
+    if not checked:
+        raise click.ClickException("no report package found to verify")
+    click.echo(f"verified {checked} package(s): every file and the manifest chain are intact")
+
+
+@main.group()
+def airflow() -> None:
+    """A local Airflow with its UI (scheduler, DAG processor, API server) under CUSTOMS_HOME."""
+
+
+@airflow.command("start")
+@click.option("--port", type=int, default=8080, show_default=True, help="API server and UI port.")
+def airflow_start(port: int) -> None:
+    """Provision (metadata DB, pool, connections) and start Airflow in the background."""
+    from customs import airflow_server
+
+    settings = load_settings()
+    try:
+        info = airflow_server.start(settings, port=port)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Airflow UI and API: {info.url}")
+    click.echo(f"login: {info.username} / {info.password}  (from {info.passwords_file})")
+    click.echo(f"DAGs read sources from {settings.source_dir} (CUSTOMS_SOURCE_DIR)")
+    for component, path in info.logs.items():
+        click.echo(f"  {component:<14} log: {path}")
+    click.echo("stop with: customs airflow stop (or make airflow-stop)")
+
+
+@airflow.command("stop")
+def airflow_stop() -> None:
+    """Stop the scheduler, DAG processor and API server started by `customs airflow start`."""
+    from customs import airflow_server
+
+    stopped = airflow_server.stop(load_settings())
+    click.echo(f"stopped: {', '.join(stopped)}" if stopped else "Airflow was not running")
+
+
+@airflow.command("status")
+def airflow_status() -> None:
+    """Show which components run and whether the API answers."""
+    from customs import airflow_server
+
+    state = airflow_server.status(load_settings())
+    for component in airflow_server.COMPONENTS:
+        pid = state["running"].get(component)
+        click.echo(f"{component:<14} {'running, pid ' + str(pid) if pid else 'stopped'}")
+    if state["port"]:
+        answer = "healthy" if state["health"] else "not answering"
+        click.echo(f"API http://127.0.0.1:{state['port']}: {answer}")
+    if len(state["running"]) != len(airflow_server.COMPONENTS):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

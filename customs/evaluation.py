@@ -3,8 +3,14 @@
 Kim et al., KDD 2020 ("DATE") rank declarations by a score and inspect the top n%:
 precision@n% is the share of inspected declarations that are fraudulent, revenue@n% the share of
 all recoverable revenue those inspections find. This module computes both for the composite score
-of ``marts.fct_risk_scores``, for each signal alone and for a seeded random order, reading only
-the published snapshot (read-only) and the labels file, which the pipeline never reads.
+of ``marts.fct_risk_scores``, for each signal alone, for the learned model
+(``marts.fct_risk_model_scores``) and for a seeded random order, reading only the published
+snapshot (read-only) and the labels file, which the pipeline never reads.
+
+Hold-out: when the model scored declarations, every ranking is measured on the same
+declarations, those of the days the model scored (from the first day a model was trained
+for, to the last day): each was scored by a model trained on inspection outcomes known before
+its day, i.e. the hold-out period lies after the training period. Without model scores, on all.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -28,6 +35,7 @@ RANKERS: dict[str, tuple[str, ...]] = {
     "split_consignment": ("is_split_consignment",),
     "warehouse_lot": ("lot_score",),
     "entity_history": ("entity_history_score",),
+    "model": ("model_score",),
 }
 RANDOM_SEED = 20201
 
@@ -38,9 +46,12 @@ class Evaluation:
     anomalous: int
     revenue_eur: float
     metrics: dict[str, dict[str, float]]  # ranker -> {"precision@5%": 0.32, "revenue@5%": ...}
+    period: tuple[date, date] | None = None  # hold-out days (None: no model, all declarations)
 
     def to_json(self) -> dict:
         return {
+            "holdout_start": self.period[0].isoformat() if self.period else None,
+            "holdout_end": self.period[1].isoformat() if self.period else None,
             "declarations": self.declarations,
             "anomalous_declarations": self.anomalous,
             "revenue_at_stake_eur": round(self.revenue_eur, 2),
@@ -83,10 +94,21 @@ def rank_metrics(ranked: pl.DataFrame, percents: tuple[float, ...] = PERCENTS) -
     return metrics
 
 
+def holdout(scores: pl.DataFrame) -> tuple[pl.DataFrame, tuple[date, date] | None]:
+    """The declarations of the days the model scored (all of them without model scores)."""
+    if "model_score" not in scores.columns or scores["model_score"].is_null().all():
+        return scores.drop("model_score", strict=False), None
+    scored_days = scores.filter(pl.col("model_score").is_not_null())["declared_date"]
+    period = (scored_days.min(), scored_days.max())
+    return scores.filter(pl.col("declared_date").is_between(*period)), period
+
+
 def evaluate_frame(
     scores: pl.DataFrame, labels: pl.DataFrame, seed: int = RANDOM_SEED
 ) -> Evaluation:
-    """Metrics of every ranker of ``RANKERS`` present in ``scores`` and of a random order."""
+    """Metrics of every ranker of ``RANKERS`` present in ``scores`` and of a random order, on
+    the hold-out period when ``scores`` has model scores (``holdout``)."""
+    scores, period = holdout(scores)
     labelled = (
         scores.join(label_declarations(labels), on="declaration_id", how="left")
         .with_columns(
@@ -110,13 +132,21 @@ def evaluate_frame(
         anomalous=int(labelled["is_fraud"].sum()),
         revenue_eur=float(labelled["label_revenue_eur"].sum()),
         metrics=metrics,
+        period=period,
     )
 
 
 def format_table(evaluation: Evaluation) -> str:
     """The metrics as a plain-text table, one ranker a row (fixed width, any terminal)."""
     names = list(next(iter(evaluation.metrics.values())))
+    scope = (
+        f"hold-out {evaluation.period[0]} to {evaluation.period[1]} (days scored by models "
+        "trained on earlier inspection outcomes)"
+        if evaluation.period
+        else "all days (no model scores)"
+    )
     lines = [
+        scope,
         f"{evaluation.declarations:,} declarations, {evaluation.anomalous:,} anomalous, "
         f"EUR {evaluation.revenue_eur:,.2f} revenue at stake",
         f"{'ranking':<18}" + "".join(f"{name:>14}" for name in names),
@@ -127,9 +157,24 @@ def format_table(evaluation: Evaluation) -> str:
 
 
 def read_scores(published_path: Path) -> pl.DataFrame:
-    columns = sorted({c for cols in RANKERS.values() for c in cols} | {"declaration_id"})
+    """The rankers' columns of fct_risk_scores, with the model score when the model ran."""
+    columns = sorted(
+        {c for cols in RANKERS.values() for c in cols} - {"model_score"}
+        | {"declaration_id", "declared_date"}
+    )
+    select = ", ".join(f"scores.{c}" for c in columns)
     with duckdb.connect(str(published_path), read_only=True) as con:
-        return con.sql(f"select {', '.join(columns)} from marts.fct_risk_scores").pl()
+        has_model = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'marts' and table_name = 'fct_risk_model_scores'"
+        ).fetchall()[0][0]
+        if not has_model:
+            return con.sql(f"select {select} from marts.fct_risk_scores as scores").pl()
+        return con.sql(
+            f"select {select}, model.model_score from marts.fct_risk_scores as scores "
+            "left join marts.fct_risk_model_scores as model "
+            "on scores.declaration_id = model.declaration_id"
+        ).pl()
 
 
 def evaluate(published_path: Path, labels_path: Path, out_dir: Path) -> Evaluation:

@@ -28,6 +28,7 @@ def land_feed(settings: Settings, feed: str, interval: date, source_dir: Path) -
     standardised from a partial delivery.
     """
     from customs.sources import SourcePullError, pull_interval
+    from transforms.standardize_file import landed_files
     from transforms.storage import ensure_schema_files
 
     ensure_schema_files(settings)
@@ -46,6 +47,7 @@ def land_feed(settings: Settings, feed: str, interval: date, source_dir: Path) -
         "files": len(pulled.landed),
         "duplicates": len(duplicates),
         "by_source": pulled.by_source,
+        "load": landed_files(settings, feed, interval),
     }
 
 
@@ -55,10 +57,33 @@ def standardize_feed(settings: Settings, feed: str, interval: date) -> dict:
 
     if settings.pseudonym_key_is_default:
         log.warning(DEV_KEY_WARNING)
-    summary = standardize_interval(settings, feed, interval)
+    return _summary_or_raise(standardize_interval(settings, feed, interval))
+
+
+def standardize_file(settings: Settings, ref: dict) -> dict:
+    """Standardise one landed file (a reference from ``land_feed``'s ``load``) into staging."""
+    from transforms.standardize_file import standardize_landed_file
+
+    return standardize_landed_file(settings, ref)
+
+
+def commit_feed(settings: Settings, feed: str, interval: date, results: list[dict]) -> dict:
+    """Swap the feed-day's partitions in from its per-file results; fail naming rejected files.
+
+    Same answer (and failure) as :func:`standardize_feed`, which does both steps in one call.
+    """
+    from customs.settings import DEV_KEY_WARNING
+    from transforms.standardize_file import commit_feed_day
+
+    if settings.pseudonym_key_is_default:
+        log.warning(DEV_KEY_WARNING)
+    return _summary_or_raise(commit_feed_day(settings, feed, interval, results))
+
+
+def _summary_or_raise(summary) -> dict:
     result = {
-        "feed": feed,
-        "interval": interval.isoformat(),
+        "feed": summary.feed,
+        "interval": summary.interval.isoformat(),
         "files": summary.files,
         "rows_read": summary.rows_read,
         "rows_standardized": summary.rows_standardized,
@@ -67,8 +92,8 @@ def standardize_feed(settings: Settings, feed: str, interval: date) -> dict:
     log.info("standardised %s", result)
     if summary.file_errors:
         raise FeedLoadError(
-            f"{feed} {interval}: {len(summary.file_errors)} file(s) rejected whole "
-            f"(the other files of the feed were loaded): " + " | ".join(summary.file_errors)
+            f"{summary.feed} {summary.interval}: {len(summary.file_errors)} file(s) rejected "
+            "whole (the other files of the feed were loaded): " + " | ".join(summary.file_errors)
         )
     return result
 
@@ -76,16 +101,21 @@ def standardize_feed(settings: Settings, feed: str, interval: date) -> dict:
 def check_feed(settings: Settings, feed: str, interval: date) -> dict:
     """The feed-day's checks; on a critical failure, quarantine the day's partition and re-raise.
 
+    A partition that passed is copied to the object store when ``CUSTOMS_STANDARDIZED_URI`` is
+    set (so other engines only ever read checked days); a quarantined one is removed from it.
+
     The partition moves to ``quarantine/<feed>/date=<day>`` so that no later marts build reads
     it. A check of a day whose partition is quarantined and not restandardised (a task retry)
     fails again instead of passing on an empty partition. A passing rerun drops the old copy.
     """
     from expectations.checkpoints import DataQualityError, check_feed_day
     from transforms.storage import (
+        publish_partition,
         quarantine_partition,
         quarantined_partition,
         release_quarantine,
         standardized_feed_dir,
+        unpublish_partition,
     )
 
     held = quarantined_partition(settings, feed, interval)
@@ -101,10 +131,16 @@ def check_feed(settings: Settings, feed: str, interval: date) -> dict:
         if moved:
             log.error("%s %s: partition moved to quarantine: %s", feed, interval, moved)
             exc.add_note(f"The day's partition was moved to quarantine: {moved}")
+        if unpublish_partition(settings, feed, interval):
+            log.error("%s %s: partition removed from the object store", feed, interval)
         raise
     if release_quarantine(settings, feed, interval):
         log.info("%s %s: checks passed; the earlier quarantined copy was removed", feed, interval)
+    published = publish_partition(settings, feed, interval)
+    if published:
+        log.info("%s %s: checked partition copied to %s", feed, interval, published)
     return {
+        "published": published,
         "suite": outcomes[0].suite,
         "evaluated": sum(o.evaluated for o in outcomes),
         "failed_warning": [w for o in outcomes for w in o.failed_warning],

@@ -32,6 +32,10 @@ class Settings:
     """The sources configuration (``CUSTOMS_SOURCES``); None: every feed reads the folder."""
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
     """``CUSTOMS_SECRET_*`` environment variables (API tokens named in the sources file)."""
+    standardized_uri: str | None = None
+    """Optional object store copy of the checked standardised partitions
+    (``CUSTOMS_STANDARDIZED_URI``, an fsspec URI: ``s3://bucket/customs/standardized``,
+    ``file:///srv/lake/standardized``), laid out like ``standardized/`` for other engines."""
     hs_nomenclature: Path | None = None
     """Optional full HS6 list (``CUSTOMS_HS_NOMENCLATURE``, CSV with ``hscode`` and ``level``);
     without it the warehouse uses its built-in chapter table."""
@@ -95,6 +99,11 @@ class Settings:
         return self.home / "reports"
 
     @property
+    def dbt_docs_dir(self) -> Path:
+        """The dbt docs static site for analysts (``index.html``, self-contained)."""
+        return self.home / "dbt_docs"
+
+    @property
     def dbt_target_dir(self) -> Path:
         return self.home / "dbt" / "target"
 
@@ -149,4 +158,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sources_file=Path(sources).expanduser().resolve() if sources else None,
         secrets={k: v for k, v in env.items() if k.startswith(SECRET_PREFIX)},
         hs_nomenclature=Path(hs_file).expanduser().resolve() if hs_file else None,
+        standardized_uri=env.get("CUSTOMS_STANDARDIZED_URI") or None,
     )

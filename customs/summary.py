@@ -19,6 +19,10 @@ MART_TABLES = (
     "marts.rpt_ioss_monthly_return",
     "marts.rpt_valuation_monthly",
     "marts.fct_risk_scores",
+    "marts.fct_risk_model_scores",
+    "marts.dim_seller",
+    "marts.dim_declarant",
+    "marts.dim_importer",
 )
 
 

@@ -57,6 +57,25 @@ def dbt_command() -> list[str]:
     return [sys.executable, "-m", "dbt.cli.main"]
 
 
+def dbt_target() -> str:
+    """The profiles.yml output to build: ``build`` (DuckDB) unless CUSTOMS_DBT_TARGET names one."""
+    return os.environ.get("CUSTOMS_DBT_TARGET") or "build"
+
+
+def copy_schema_files_for_spark(settings: Settings) -> None:
+    """Copy each zero-row ``_schema.parquet`` to ``CUSTOMS_HOME/spark/schemas/<folder>/``.
+
+    Spark never reads a file whose name starts with ``_``, even when named explicitly; the
+    ``spark`` target takes each source's columns from these copies (see the sources' meta).
+    """
+    schemas = settings.home / "spark" / "schemas"
+    for folder in (settings.standardized_dir, settings.rejects_dir, settings.audit_dir):
+        for schema_file in folder.rglob("_schema.parquet"):
+            target = schemas / schema_file.parent.relative_to(settings.home) / "schema.parquet"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(schema_file, target)
+
+
 def dbt_environment(settings: Settings) -> dict[str, str]:
     return {
         **os.environ,
@@ -91,6 +110,9 @@ def build_marts(
     export_vat_rates(settings)
     ensure_schema_files(settings)
     ensure_dq_results_schema_file(settings)
+    duckdb_target = dbt_target() == "build"
+    if not duckdb_target:
+        copy_schema_files_for_spark(settings)
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     run_results = settings.dbt_target_dir / "run_results.json"
     run_results.unlink(missing_ok=True)  # a parse error must not leave the last run's results
@@ -155,7 +177,7 @@ def build_marts(
         seeds=counts["seed"],
         unit_tests=counts["unit_test"],
         failures=failures,
-        row_counts=_row_counts(settings.warehouse_path),
+        row_counts=_row_counts(settings.warehouse_path) if duckdb_target else {},
         warnings=warnings,
     )
 

@@ -5,8 +5,12 @@ Pulls one UTC day of every feed (orders, declarations, warehouse receipts and di
 inspections) from the source folder, lands the raw files by content hash, standardises them with
 Polars into the canonical Parquet (bad rows to rejects, with a reason), and checks each feed with
 its Great Expectations suite. Feeds come from the sources configured for them (`CUSTOMS_SOURCES`:
-the source folder, HTTP APIs, object stores). Tasks are mapped over the feeds (one `land`,
-`standardize` and `check` per feed). Each feed's standardised day emits an asset event on
+the source folder, HTTP APIs, object stores). `land` and `check` are mapped over the feeds;
+standardisation is mapped over the landed files (one `standardize_file` per file, all feeds,
+in parallel on a real executor), then one `standardize` per feed swaps the feed-day's
+partitions in at once and fails naming any file rejected whole. With
+`CUSTOMS_STANDARDIZED_URI` set, `check` copies each passing feed-day to that object store.
+Each feed's standardised day emits an asset event on
 `customs_standardized_<feed>` (extra: day and row counts, through the asset alias
 `customs_standardized_feed_day`); when every feed passed its checks, the day emits the
 `customs_standardized_feeds` asset, which schedules `customs_marts`.
@@ -23,6 +27,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, AssetAlias, CronDataIntervalTimetable, Param, dag, task
 
+from customs.alerts import on_failure
 from customs.assets import (
     FEED_NAMES,
     OWNER,
@@ -38,7 +43,12 @@ from customs.assets import (
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=4,
-    default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5)},
+    default_args={
+        "owner": OWNER,
+        "retries": 2,
+        "retry_delay": timedelta(minutes=5),
+        "on_failure_callback": on_failure,
+    },
     params={"source_dir": Param(None, type=["null", "string"], description="Source folder")},
     doc_md=__doc__,
     tags=["customs", "feeds"],
@@ -55,14 +65,32 @@ def customs_daily():
         source_dir = Path(params["source_dir"]) if params["source_dir"] else settings.source_dir
         return land_feed(settings, feed, data_interval_start.date(), source_dir)
 
-    @task(outlets=[AssetAlias(STANDARDIZED_FEED_DAY_ALIAS)])
-    def standardize(landed: dict, data_interval_start=None, outlet_events=None) -> dict:
-        from customs.pipeline import standardize_feed
+    @task
+    def files(landed: list[dict]) -> list[dict]:
+        """Every landed file of the day, all feeds: one `standardize_file` task each."""
+        return [ref for feed in landed for ref in feed["load"]]
+
+    @task(map_index_template="{{ landed_file }}")
+    def standardize_file(ref: dict) -> dict:
+        from airflow.sdk import get_current_context
+
+        from customs.pipeline import standardize_file as run
         from customs.settings import load_settings
 
-        result = standardize_feed(load_settings(), landed["feed"], data_interval_start.date())
+        get_current_context()["landed_file"] = f"{ref['feed']}/{ref['source_file']}"
+        return run(load_settings(), ref)
+
+    # Per feed-day: swap the partitions in from the per-file results (also when the day
+    # delivered no file at all, so the feed-day still gets its empty partition and its checks).
+    @task(outlets=[AssetAlias(STANDARDIZED_FEED_DAY_ALIAS)], trigger_rule="none_failed")
+    def standardize(feed: str, results=None, data_interval_start=None, outlet_events=None) -> dict:
+        from customs.pipeline import commit_feed
+        from customs.settings import load_settings
+
+        day = data_interval_start.date()
+        result = commit_feed(load_settings(), feed, day, list(results or []))
         outlet_events[AssetAlias(STANDARDIZED_FEED_DAY_ALIAS)].add(
-            Asset(standardized_feed_asset(landed["feed"])), extra=result
+            Asset(standardized_feed_asset(feed)), extra=result
         )
         return result
 
@@ -80,7 +108,9 @@ def customs_daily():
         """All feeds of the day passed their critical checks: let the marts DAG build."""
         return data_interval_start.date().isoformat()
 
-    standardized = standardize.expand(landed=land.expand(feed=list(FEED_NAMES)))
+    landed = land.expand(feed=list(FEED_NAMES))
+    standardized_files = standardize_file.expand(ref=files(landed))
+    standardized = standardize.partial(results=standardized_files).expand(feed=list(FEED_NAMES))
     announce(check.expand(standardized=standardized))
 
 

@@ -2,9 +2,11 @@
 ### customs_marts
 
 Builds the warehouse with `dbt build` (staging, intermediate, marts, audit; dbt tests, unit tests
-and contracts), checks the marts with their Great Expectations suites, then publishes a read-only
-snapshot for analysts. Param `full_refresh` rebuilds the incremental models from every
-partition (needed once after a model's columns change). Scheduled on the `customs_standardized_feeds` asset, so it runs after any
+and contracts), scores the declarations with the risk model trained on earlier inspection
+outcomes (`risk_model`: marts.fct_risk_model_scores, audit.risk_model_runs), checks the marts
+with their Great Expectations suites, then publishes a read-only snapshot for analysts. Param
+`full_refresh` rebuilds the incremental models from every partition (needed once after a
+model's columns change). Scheduled on the `customs_standardized_feeds` asset, so it runs after any
 day's feeds were standardised and checked.
 
 Every task that opens the DuckDB build file runs in the one-slot `duckdb_writer` pool: DuckDB
@@ -19,6 +21,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, Param, dag, task
 
+from customs.alerts import on_failure
 from customs.assets import (
     DUCKDB_WRITER_POOL,
     OWNER,
@@ -33,7 +36,12 @@ from customs.assets import (
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": OWNER, "retries": 1, "retry_delay": timedelta(minutes=5)},
+    default_args={
+        "owner": OWNER,
+        "retries": 1,
+        "retry_delay": timedelta(minutes=5),
+        "on_failure_callback": on_failure,
+    },
     params={
         "full_refresh": Param(
             False, type="boolean", description="Rebuild incremental models from all partitions"
@@ -51,6 +59,13 @@ def customs_marts():
         return build_marts(load_settings(), full_refresh=bool(params["full_refresh"]))
 
     @task(pool=DUCKDB_WRITER_POOL)
+    def risk_model(built: dict) -> dict:
+        from customs.risk_model.task import score_risk_model
+        from customs.settings import load_settings
+
+        return score_risk_model(load_settings().warehouse_path)
+
+    @task(pool=DUCKDB_WRITER_POOL)
     def check(built: dict, run_id=None, dag_run=None) -> dict:
         from customs.pipeline import check_marts
         from customs.settings import load_settings
@@ -64,7 +79,7 @@ def customs_marts():
 
         return publish(load_settings())
 
-    publish(check(build()))
+    publish(check(risk_model(build())))
 
 
 customs_marts()

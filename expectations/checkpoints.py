@@ -91,22 +91,22 @@ def check_feed(
     restandardising it replaces its partition. An absent partition is checked as an empty table
     (the volume warning reports it).
     """
+    (outcome,) = _run_checked(settings, [_feed_job(settings, feed, _as_date(interval), run_id)])
+    return outcome
+
+
+def _feed_job(settings: Settings, feed: str, interval: date, run_id: str | None) -> _Job:
     if feed not in FEEDS:
         raise ValueError(f"unknown feed {feed!r}; expected one of {sorted(FEEDS)}")
-    interval = _as_date(interval)
     suite = load_suite(feed_suite_name(feed))
-    frame = _read_feed(settings, feed, interval)
-    outcome = _run(
-        settings,
-        suite,
-        frame,
+    return _Job(
+        suite=suite,
+        frame=_read_feed(settings, feed, interval),
         interval=interval,
         run_id=run_id or f"{feed}__{interval.isoformat()}",
         parameters=_feed_parameters(settings, suite, feed, interval),
+        label=f"feed '{feed}' ({_partition_dir(settings, feed, interval)})",
     )
-    label = f"feed '{feed}' ({_partition_dir(settings, feed, interval)})"
-    _raise_if_critical([(outcome, label)])
-    return outcome
 
 
 def check_feed_loads(
@@ -118,39 +118,38 @@ def check_feed_loads(
     (standardised + rejected, to reconcile with ``rows_read``) and the feed-day rejected share.
     Results are filed under run id ``<feed>__<YYYY-MM-DD>`` (a recheck replaces them).
     """
+    (outcome,) = _run_checked(
+        settings, [_file_loads_job(settings, feed, _as_date(interval), run_id)]
+    )
+    return outcome
+
+
+def _file_loads_job(settings: Settings, feed: str, interval: date, run_id: str | None) -> _Job:
     if feed not in FEEDS:
         raise ValueError(f"unknown feed {feed!r}; expected one of {sorted(FEEDS)}")
-    interval = _as_date(interval)
-    suite = load_suite(FILE_LOADS_SUITE)
     folder = _file_loads_dir(settings, feed, interval)
-    outcome = _run(
-        settings,
-        suite,
-        _file_loads_frame(folder),
+    return _Job(
+        suite=load_suite(FILE_LOADS_SUITE),
+        frame=_file_loads_frame(folder),
         interval=interval,
         run_id=run_id or f"{feed}__{interval.isoformat()}",
         parameters={},
+        label=f"audit file_loads of feed '{feed}' ({folder})",
     )
-    _raise_if_critical([(outcome, f"audit file_loads of feed '{feed}' ({folder})")])
-    return outcome
 
 
 def check_feed_day(settings: Settings, feed: str, interval: date) -> list[CheckOutcome]:
     """Everything the daily run checks for one feed-day: the feed suite on the partition and
     the file_loads suite (reconciliation, rejected share). Both are recorded before either
-    raises ``DataQualityError``."""
-    checks = []
-    for check in (check_feed, check_feed_loads):
-        try:
-            checks.append((check(settings, feed, interval), None))
-        except DataQualityError as exc:
-            checks.append((None, exc))
-    errors = [exc for _, exc in checks if exc is not None]
-    if errors:
-        outcomes = [o for exc in errors for o in exc.outcomes]
-        outcomes += [o for o, _ in checks if o is not None]
-        raise DataQualityError("\n".join(str(e) for e in errors), outcomes)
-    return [o for o, _ in checks if o is not None]
+    raises ``DataQualityError`` (one Data Docs update for both)."""
+    interval = _as_date(interval)
+    return _run_checked(
+        settings,
+        [
+            _feed_job(settings, feed, interval, None),
+            _file_loads_job(settings, feed, interval, None),
+        ],
+    )
 
 
 def check_marts(settings: Settings, interval: date, run_id: str) -> list[CheckOutcome]:
@@ -162,59 +161,74 @@ def check_marts(settings: Settings, interval: date, run_id: str) -> list[CheckOu
     interval = _as_date(interval)
     suites = [load_suite(name) for name in mart_suite_names()]
     frames, reconciliation = _read_marts(settings, [s["meta"]["table"] for s in suites])
-    checked = []
-    for suite in suites:
-        table = suite["meta"]["table"]
-        frame = frames[table]
-        outcome = _run(
-            settings,
-            expand_column_templates(suite, list(frame.columns)),
-            frame,
+    jobs = [
+        _Job(
+            suite=expand_column_templates(suite, list(frames[suite["meta"]["table"]].columns)),
+            frame=frames[suite["meta"]["table"]],
             interval=interval,
             run_id=run_id,
             parameters={},
+            label=f"mart {suite['meta']['table']} in {settings.warehouse_path}",
         )
-        checked.append((outcome, f"mart {table} in {settings.warehouse_path}"))
-    outcome = _run(
-        settings,
-        load_suite(RECONCILE_SUITE),
-        reconciliation,
-        interval=interval,
-        run_id=run_id,
-        parameters={},
-    )
-    checked.append(
-        (
-            outcome,
-            f"marts.fct_customs_valuation in {settings.warehouse_path} against "
+        for suite in suites
+    ]
+    jobs.append(
+        _Job(
+            suite=load_suite(RECONCILE_SUITE),
+            frame=reconciliation,
+            interval=interval,
+            run_id=run_id,
+            parameters={},
+            label=f"marts.fct_customs_valuation in {settings.warehouse_path} against "
             f"{settings.standardized_dir / 'declarations'}",
         )
     )
-    _raise_if_critical(checked)
-    return [outcome for outcome, _ in checked]
+    return _run_checked(settings, jobs)
 
 
-def _run(
-    settings: Settings,
-    suite: dict[str, Any],
-    frame: pd.DataFrame,
-    *,
-    interval: date,
-    run_id: str,
-    parameters: dict[str, Any],
-) -> CheckOutcome:
-    from expectations.gx_run import run_suite
+@dataclass(frozen=True)
+class _Job:
+    """One suite to run on one frame, and how a failure names the data."""
 
-    name = suite["name"]
-    run_name = run_id if interval.isoformat() in run_id else f"{interval.isoformat()}__{run_id}"
-    results = run_suite(
-        suite,
-        frame,
+    suite: dict[str, Any]
+    frame: pd.DataFrame
+    interval: date
+    run_id: str
+    parameters: dict[str, Any]
+    label: str
+
+
+def _run_checked(settings: Settings, jobs: Sequence[_Job]) -> list[CheckOutcome]:
+    """Run every job (one Data Docs update), record each, then raise on any critical failure."""
+    outcomes = _run(settings, jobs)
+    _raise_if_critical([(o, job.label) for o, job in zip(outcomes, jobs, strict=True)])
+    return outcomes
+
+
+def _run(settings: Settings, jobs: Sequence[_Job]) -> list[CheckOutcome]:
+    from expectations.gx_run import SuiteRun, run_suites
+
+    names = {job.suite["name"] for job in jobs}
+    all_results = run_suites(
+        [
+            SuiteRun(
+                suite=job.suite,
+                frame=job.frame,
+                run_name=job.run_id
+                if job.interval.isoformat() in job.run_id
+                else f"{job.interval.isoformat()}__{job.run_id}",
+                parameters=job.parameters,
+            )
+            for job in jobs
+        ],
         data_docs_dir=settings.data_docs_dir,
-        run_name=run_name,
-        parameters=parameters,
-        site_suites=[load_suite(n) for n in all_suite_names() if n != name],
+        site_suites=[load_suite(n) for n in all_suite_names() if n not in names],
     )
+    return [_record(settings, job, results) for job, results in zip(jobs, all_results, strict=True)]
+
+
+def _record(settings: Settings, job: _Job, results: Sequence[ExpectationResult]) -> CheckOutcome:
+    name, interval, run_id = job.suite["name"], job.interval, job.run_id
     path = write_results(
         settings,
         suite=name,

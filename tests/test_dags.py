@@ -17,7 +17,7 @@ HEAVY = ("polars", "duckdb", "great_expectations", "dbt", "pandas", "pyarrow")
 
 def test_every_dag_file_imports_without_errors():
     dags = load_dags()
-    assert set(dags) == {"customs_daily", "customs_marts"}
+    assert set(dags) == {"customs_daily", "customs_marts", "customs_monthly"}
     files = {p.stem for p in DAGS_FOLDER.glob("*.py")}
     assert files == set(dags), "DAG id must equal its file name"
 
@@ -44,6 +44,14 @@ def test_daily_dag_covers_every_feed_and_emits_the_asset():
     outlets = daily.get_task("standardize").outlets
     assert [getattr(o, "name", None) for o in outlets] == ["customs_standardized_feed_day"]
     assert daily.get_task("land").retries >= 1 and daily.get_task("standardize").retries >= 1
+    # One standardisation task per landed file, then one partition swap per feed-day (which
+    # also runs when the day delivered no file at all, so its checks still run).
+    per_file = daily.get_task("standardize_file")
+    assert per_file.retries >= 1 and "files" in per_file.upstream_task_ids
+    commit = daily.get_task("standardize")
+    assert "standardize_file" in commit.upstream_task_ids
+    assert commit.trigger_rule == "none_failed"
+    assert daily.get_task("check").upstream_task_ids == {"standardize"}
     from transforms.schemas import FEED_NAMES as CONTRACT_FEEDS
 
     assert tuple(FEED_NAMES) == tuple(CONTRACT_FEEDS)

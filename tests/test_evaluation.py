@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import polars as pl
 import pytest
@@ -108,6 +109,8 @@ def test_format_table_has_a_row_per_ranker() -> None:
     from customs.evaluation import format_table
 
     lines = format_table(evaluate_frame(_scores(), LABELS)).splitlines()
+    assert lines[0] == "all days (no model scores)"
+    lines = lines[1:]
     assert lines[0] == "100 declarations, 3 anomalous, EUR 20.00 revenue at stake"
     assert lines[1].split()[:3] == ["ranking", "precision@1%", "revenue@1%"]
     assert lines[2].split()[:3] == ["composite", "100.0%", "25.0%"]
@@ -117,3 +120,23 @@ def test_format_table_has_a_row_per_ranker() -> None:
         "value_gap",
         "random",
     ]
+
+
+def test_with_model_scores_every_ranking_is_measured_on_the_days_the_model_scored() -> None:
+    # D00-D49 on day 1 (no model yet), D50-D99 on day 2 (scored): the hold-out is day 2 only.
+    scores = _scores().with_columns(
+        declared_date=pl.Series([date(2026, 9, 1)] * 50 + [date(2026, 9, 2)] * 50),
+        model_score=pl.Series([None] * 50 + [1.0 - i / 100 for i in range(50, 100)]),
+    )
+    evaluation = evaluate_frame(scores, LABELS)
+    assert evaluation.period == (date(2026, 9, 2), date(2026, 9, 2))
+    assert evaluation.declarations == 50
+    assert evaluation.anomalous == 1  # D50 only; D00 and D01 are before the hold-out
+    assert evaluation.revenue_eur == pytest.approx(10.0)
+    # The model ranks D50 first: 1% of 50 inspects one, a fraud holding all the revenue.
+    assert evaluation.metrics["model"]["precision@1%"] == 1.0
+    assert evaluation.metrics["model"]["revenue@1%"] == 1.0
+    # The composite is measured on the same 50 declarations (D50 is its first there too).
+    assert evaluation.metrics["composite"]["precision@1%"] == 1.0
+    assert evaluation.metrics["value_gap"]["precision@1%"] == 0.0  # D99 first
+    assert evaluation.to_json()["holdout_start"] == "2026-09-02"

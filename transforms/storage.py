@@ -230,3 +230,61 @@ def release_quarantine(settings: Settings, feed: str, interval: date) -> bool:
         return False
     shutil.rmtree(target)
     return True
+
+
+# --- object store copy of the standardised partitions ------------------------------------------
+
+
+def object_store_partition(settings: Settings, feed: str, interval: date) -> str | None:
+    """``<CUSTOMS_STANDARDIZED_URI>/<feed>/date=<day>``, or None when no URI is configured."""
+    if not settings.standardized_uri:
+        return None
+    return f"{settings.standardized_uri.rstrip('/')}/{feed}/{partition_name(interval)}"
+
+
+def publish_partition(settings: Settings, feed: str, interval: date) -> str | None:
+    """Copy the feed-day's standardised partition to the object store; return its URI.
+
+    The layout is the local one (``<feed>/date=<day>/<sha256[:16]>.parquet`` and a zero-row
+    ``<feed>/_schema.parquet``), so an engine (DuckDB, Spark, Trino) reads
+    ``<uri>/<feed>/*/*.parquet`` with Hive partitioning on ``date``. Object stores have no
+    atomic folder rename, so the copy is made safe by naming instead: each file is uploaded
+    under a hidden ``.<name>.tmp`` name (engines skip names starting with ``.`` or ``_``) and
+    then moved to its final name; file names are content hashes, so a rerun rewrites the same
+    names with the same rows; files of the partition not in the new set are deleted last.
+    """
+    target = object_store_partition(settings, feed, interval)
+    if target is None:
+        return None
+    import fsspec
+
+    fs, root = fsspec.core.url_to_fs(target)
+    local = standardized_feed_dir(settings, feed) / partition_name(interval)
+    names = sorted(p.name for p in local.glob("[!._]*.parquet"))
+    fs.makedirs(root, exist_ok=True)
+    schema_file = standardized_feed_dir(settings, feed) / SCHEMA_FILE
+    feed_root = root.rsplit("/", 1)[0]
+    if schema_file.exists() and not fs.exists(f"{feed_root}/{SCHEMA_FILE}"):
+        fs.put_file(str(schema_file), f"{feed_root}/{SCHEMA_FILE}")
+    for name in names:
+        hidden = f"{root}/.{name}.tmp"
+        fs.put_file(str(local / name), hidden)
+        fs.mv(hidden, f"{root}/{name}")
+    for existing in fs.ls(root, detail=False):
+        if existing.rstrip("/").rsplit("/", 1)[-1] not in names:
+            fs.rm(existing, recursive=True)
+    return target
+
+
+def unpublish_partition(settings: Settings, feed: str, interval: date) -> bool:
+    """Delete the feed-day's partition from the object store (it was quarantined): True if any."""
+    target = object_store_partition(settings, feed, interval)
+    if target is None:
+        return False
+    import fsspec
+
+    fs, root = fsspec.core.url_to_fs(target)
+    if not fs.exists(root):
+        return False
+    fs.rm(root, recursive=True)
+    return True

@@ -25,12 +25,18 @@ matched to its order line by ``parcel_id`` + item position. Fields:
 
 Anomalies (labelled in ``labels.parquet``; targets as a share of all declarations):
 
-- **undervaluation** (~2%): every item of the declaration declared at 10-60% of the price paid,
-  written in cents (45%), as a charm price ``x.99`` (30%) or in whole units (25%): the same
-  shapes honest values have (charm prices, whole-unit rounding), in other proportions.
+- **undervaluation** (~2%): every item of the declaration declared at a share of the price paid
+  drawn per declaration from three bands (``UNDERVALUATION_BANDS``): 10-60% (55% of cases),
+  60-80% (30%) and 80-95% (15%, close to honest noise), +-3% per item, written in cents (45%),
+  as a charm price ``x.99`` (30%) or in whole units (25%): the same shapes honest values have
+  (charm prices, whole-unit rounding), in other proportions.
 - **misclassification** (~1%): items of a product with a duty rate of 4% or more declared under
-  a lower-duty subheading of another chapter (books, laptops, memory cards, toys, ...) while the
-  description stays the product's.
+  a lower-duty subheading of another chapter (books, laptops, memory cards, toys, ...); 30% go
+  instead to the heading of another chapter whose duty is the highest below the product's (a
+  small duty gap). The description stays the product's, except for 25% of them, which carry a
+  vague one ("Gift", "Parts", ...).
+- Honest look-alikes: 1% of honest items are declared at 50-90% of the price paid (a partial
+  refund after the sale that the order feed does not show).
 - **split_consignment** (~1%): decided on the order (see ``orders``): one parcel per line, each
   under EUR 150, together over it; values are honest.
 The probability of each is proportional to the seller's risk (10x for high-risk sellers) times
@@ -93,6 +99,28 @@ def _siblings() -> np.ndarray:
 
 
 SIBLING = _siblings()
+
+
+def _nearest_lower() -> np.ndarray:
+    """For each product, the product of another chapter whose duty rate is the highest below its
+    own (itself where there is none): a misclassification with a small duty gap."""
+    duty, chapter = W.PRODUCT_DUTY, W.PRODUCT_CHAPTER
+    out = np.arange(len(duty))
+    for i in range(len(duty)):
+        lower = np.flatnonzero((chapter != chapter[i]) & (duty < duty[i]))
+        if len(lower):
+            out[i] = lower[np.argmax(duty[lower])]
+    return out
+
+
+NEAREST_LOWER = _nearest_lower()
+
+# Anomaly strength (docs/generator.md "Anomaly strength"): the share of the price an undervalued
+# declaration states is drawn from three bands, blatant, moderate and mild (near honest noise).
+UNDERVALUATION_BANDS = ((0.55, 0.10, 0.60), (0.30, 0.60, 0.80), (0.15, 0.80, 0.95))
+SMALL_GAP_MISCLASSIFICATION_SHARE = 0.3  # to the nearest lower-duty heading of another chapter
+HIDDEN_DESCRIPTION_SHARE = 0.25  # misclassified items whose description is made vague
+PRICE_ADJUSTED_SHARE = 0.01  # honest items declared at 50-90% of the price (partial refund)
 
 
 def pick_declarants(
@@ -171,25 +199,38 @@ def declare_direct(
     v = rng.random(n)
     declared = np.where(v < 0.05, whole, np.where(v < 0.06, np.maximum(off, 100), true))
     # undervalued: a fraction of the price, written as a fraudster would: cents, x.99 or whole
-    f = np.clip(rng.uniform(0.1, 0.6, n_decl)[decl_of_item] * rng.uniform(0.92, 1.08, n), 0.1, 0.6)
+    band = np.searchsorted(
+        np.cumsum([b[0] for b in UNDERVALUATION_BANDS]), rng.random(n_decl), side="right"
+    )
+    band = np.minimum(band, len(UNDERVALUATION_BANDS) - 1)
+    lo = np.array([b[1] for b in UNDERVALUATION_BANDS])[band]
+    hi = np.array([b[2] for b in UNDERVALUATION_BANDS])[band]
+    d_f = lo + (hi - lo) * rng.random(n_decl)
+    f = np.clip(d_f[decl_of_item] * rng.uniform(0.97, 1.03, n), 0.1, 0.95)
     uv_cents = np.maximum(np.round(true * f / 100).astype(np.int64) * 100, 100)
     uv_whole = np.maximum(np.round(true * f / M4).astype(np.int64) * M4, M4)
     uv_charm = np.where(uv_cents >= 2 * M4, (uv_cents // M4) * M4 - 100, uv_cents)
     style = rng.random(n_decl)[decl_of_item]
     uv_value = np.where(style < 0.25, uv_whole, np.where(style < 0.55, uv_charm, uv_cents))
-    uv_value = np.where(uv_value <= 0.65 * true, uv_value, uv_cents)
-    uv_value = np.minimum(uv_value, true)
+    uv_value = np.where(uv_value <= (f + 0.02) * true, uv_value, uv_cents)
+    uv_value = np.minimum(uv_value, np.maximum(true - 100, 100))
     is_uv = anomaly == UNDERVALUATION
     declared = np.where(is_uv, uv_value, declared)
+    # honest look-alikes: a partial refund after the sale lowers the declared value
+    adjusted = (anomaly == NONE) & (rng.random(n) < PRICE_ADJUSTED_SHARE)
+    adjusted_value = np.maximum(np.round(true * rng.uniform(0.5, 0.9, n) / 100), 1) * 100
+    declared = np.where(adjusted, adjusted_value.astype(np.int64), declared)
     label_true = true
 
     # classification
     is_mc = (anomaly == MISCLASSIFICATION) & mc_item
     scores = rng.random((n, len(DECOYS))) * DECOY_VALID[product]
     decoy = DECOYS[np.argmax(scores, axis=1)]
+    small_gap = rng.random(n) < SMALL_GAP_MISCLASSIFICATION_SHARE
+    decoy = np.where(small_gap & (NEAREST_LOWER[product] != product), NEAREST_LOWER[product], decoy)
     near_miss = ~is_mc & (rng.random(n) < 0.02)
     hs_product = np.where(is_mc, decoy, np.where(near_miss, SIBLING[product], product))
-    vague = rng.random(n) < 0.015
+    vague = (rng.random(n) < 0.015) | (is_mc & (rng.random(n) < HIDDEN_DESCRIPTION_SHARE))
     description = np.where(vague, -1 - rng.integers(0, len(cat.VAGUE_DESCRIPTIONS), n), product)
 
     # mass, costs, procedure

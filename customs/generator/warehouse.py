@@ -26,8 +26,8 @@ Simulated over the whole window (stock carries from day to day):
   country, declared 2-30 hours before receipt, or between the window start and the receipt
   when that would fall before the window).
 - **Anomaly** ``warehouse_undervaluation``: 12-15% of lots (x10 for high-risk sellers, normalised)
-  declare ``U(0.12, 0.4)`` of the honest unit value. ``true_value`` = quantity x honest unit
-  value; ``revenue_at_stake_eur`` = ``(true - declared) * (d + v * (1 + d))``.
+  declare ``U(0.12, 0.75)`` of the honest unit value (some mild). ``true_value`` = quantity x
+  honest unit value; ``revenue_at_stake_eur`` = ``(true - declared) * (d + v * (1 + d))``.
 - **Sales**: order lines with ``warehouse_id`` set, ``ship_from_country`` = the warehouse
   country, no IOSS and no import declaration. Buyers: the warehouse country (GB, US, or for EU
   warehouses 55% the same member state, else any member state); marketplace by region
@@ -202,7 +202,7 @@ def simulate(
     honest_unit = world.sku_price_eur[lot_sku] * W.FX[lot_cur] * rng.uniform(0.55, 0.8, n_lots)
     risk = world.seller_risk[lot_seller]
     bad = rng.random(n_lots) < np.minimum(UNDERVALUATION_RATE * risk / risk.mean(), 0.8)
-    unit = np.where(bad, honest_unit * rng.uniform(0.12, 0.4, n_lots), honest_unit)
+    unit = np.where(bad, honest_unit * rng.uniform(0.12, 0.75, n_lots), honest_unit)
     fine = rng.random(n_lots) < 0.3
     unit_m4 = np.maximum(np.where(fine, np.round(unit * M4), np.round(unit * 100) * 100), 1).astype(
         np.int64

@@ -329,7 +329,8 @@ def test_labels_are_outside_landing_and_reference_declarations(sample: Sample) -
     assert (labels["revenue_at_stake_eur"] >= 0).all()
     under = labels.filter(pl.col("anomaly").is_in(["undervaluation", "warehouse_undervaluation"]))
     ratio = under["declared_value"].cast(pl.Float64) / under["true_value"].cast(pl.Float64)
-    assert ratio.max() < 0.7 and ratio.min() > 0.0
+    assert ratio.max() < 0.99 and ratio.min() > 0.0
+    assert (ratio < 0.6).mean() > 0.4 and (ratio > 0.7).mean() > 0.1  # strength varies
     wh = labels.filter(pl.col("anomaly") == "warehouse_undervaluation")
     assert wh["lot_id"].is_in(sample.frames["warehouse_receipts"]["lot_id"].implode()).all()
     assert wh["parcel_id"].null_count() == wh.height
@@ -356,8 +357,17 @@ def test_split_consignments_and_misclassifications_look_as_described(sample: Sam
     declared_chapter = mis["hs_code"].str.slice(0, 2)
     true_chapter = mis["description"].replace_strict(hs_of, default=None).str.slice(0, 2)
     assert mis.height > 0
-    assert (declared_chapter != true_chapter).all()
-    assert mis["hs_code"].str.slice(0, 6).is_in(list(cat.DECOY_HS6)).all()
+    hidden = true_chapter.is_null()  # a vague description hides some of them
+    assert 0.05 < hidden.mean() < 0.5
+    assert (declared_chapter.filter(~hidden) != true_chapter.filter(~hidden)).all()
+    duty_of = {p.hs6: p.duty_pct for p in cat.PRODUCTS}
+    declared_duty = mis["hs_code"].str.slice(0, 6).replace_strict(duty_of, default=None)
+    true_duty = mis["description"].replace_strict(
+        {p.description: p.duty_pct for p in cat.PRODUCTS}, default=None
+    )
+    known = true_duty.is_not_null()
+    assert (declared_duty.filter(known) < true_duty.filter(known)).all()
+    assert mis["hs_code"].str.slice(0, 6).is_in(list(cat.DECOY_HS6)).mean() > 0.5
 
 
 # realism ----------------------------------------------------------------------------------------

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
+
+import fsspec
 import polars as pl
 import pytest
 from transform_fixtures import DAY
@@ -11,7 +15,9 @@ from transforms.storage import (
     PartitionStage,
     ensure_schema_files,
     load_id,
+    publish_partition,
     standardized_feed_dir,
+    unpublish_partition,
 )
 
 
@@ -60,3 +66,48 @@ def test_partition_stage_without_commit_changes_nothing(settings):
         raise RuntimeError("boom")
     assert [p.name for p in live.iterdir()] == ["old.parquet"]
     assert not list((settings.home / "tmp").glob("stage-*"))
+
+
+def _live_partition(settings, names: dict[str, int]) -> None:
+    ensure_schema_files(settings)
+    live = standardized_feed_dir(settings, "orders") / "date=2026-09-01"
+    live.mkdir(parents=True, exist_ok=True)
+    for old in live.glob("*.parquet"):
+        old.unlink()
+    for name, rows in names.items():
+        pl.DataFrame({"x": list(range(rows))}).write_parquet(live / name)
+
+
+@pytest.mark.parametrize("scheme", ["memory", "file"])
+def test_publish_partition_to_an_object_store(settings, tmp_path, scheme):
+    uri = (
+        f"memory://lake-{uuid.uuid4().hex}" if scheme == "memory" else (tmp_path / "lake").as_uri()
+    )
+    settings = dataclasses.replace(settings, standardized_uri=uri)
+    fs, root = fsspec.core.url_to_fs(uri)
+
+    _live_partition(settings, {"aaaa.parquet": 2, "bbbb.parquet": 3})
+    target = publish_partition(settings, "orders", DAY)
+    assert target == f"{uri}/orders/date=2026-09-01"
+    files = sorted(fs.glob(f"{root}/orders/date=*/*.parquet"))
+    assert [f.rsplit("/", 1)[-1] for f in files] == ["aaaa.parquet", "bbbb.parquet"]
+    assert fs.exists(f"{root}/orders/_schema.parquet")
+    with fs.open(files[1], "rb") as handle:
+        assert pl.read_parquet(handle).height == 3
+
+    _live_partition(settings, {"bbbb.parquet": 3, "cccc.parquet": 1})  # the day was rerun
+    publish_partition(settings, "orders", DAY)
+    names = sorted(
+        f.rsplit("/", 1)[-1] for f in fs.ls(f"{root}/orders/date=2026-09-01", detail=False)
+    )
+    assert names == ["bbbb.parquet", "cccc.parquet"]  # stale file gone, no temporary left
+
+    assert unpublish_partition(settings, "orders", DAY)
+    assert not fs.exists(f"{root}/orders/date=2026-09-01")
+    assert not unpublish_partition(settings, "orders", DAY)
+
+
+def test_no_uri_publishes_nothing(settings):
+    _live_partition(settings, {"aaaa.parquet": 1})
+    assert publish_partition(settings, "orders", DAY) is None
+    assert not unpublish_partition(settings, "orders", DAY)

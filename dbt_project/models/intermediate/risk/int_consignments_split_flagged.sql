@@ -1,7 +1,9 @@
 {#
     Split consignments: parcels of one seller to one importer in one jurisdiction declared
-    within var('split_consignment_window_days') days of each other, each at or under
-    var('split_consignment_threshold_eur'), together over it (one declaration per consignment).
+    within the var('split_consignment_window_days') days before a declaration or on its day,
+    each at or under var('split_consignment_threshold_eur'), together over it (one declaration
+    per consignment). Only parcels declared up to and including the declaration's own day
+    count: a score never changes when later parcels arrive.
 #}
 with
 
@@ -50,7 +52,7 @@ siblings as (
             and this.jurisdiction = other.jurisdiction
             and other.declared_date between
             this.declared_date - {{ var('split_consignment_window_days') }}
-            and this.declared_date + {{ var('split_consignment_window_days') }}
+            and this.declared_date
     group by this.declaration_id
 ),
 

@@ -1,7 +1,11 @@
 {#
-    Misclassification: the declared heading against the heading the seller listed the same
-    product under on the marketplace (the matched order line's HS code): another chapter whose
-    duty rate is at least var('misclassification_min_duty_gap_pct') points higher.
+    Misclassification, two checks on the declared heading:
+    - listing: the heading the seller listed the same product under on the marketplace (the
+      matched order line's HS code, chosen without a duty at stake) is in another chapter;
+    - description: the words of the goods description point (seed hs_description_keywords) to
+      one chapter, another than the declared one.
+    Either fires when the other chapter's duty rate is at least
+    var('misclassification_min_duty_gap_pct') points higher than the declared one.
 #}
 with
 
@@ -12,13 +16,13 @@ valued_items as (
         jurisdiction,
         declared_date,
         hs_chapter,
+        description,
         matched_order_id,
         matched_line_id,
         duty_rate_pct,
         import_tax_rate_pct,
         intrinsic_value_jc / fx_rate_eur as intrinsic_value_eur
     from {{ ref('fct_customs_valuation') }}
-    where has_order_match
 ),
 
 order_lines as (
@@ -30,6 +34,13 @@ order_lines as (
     where hs_code is not null
 ),
 
+keywords as (
+    select
+        keyword,
+        hs_chapter as keyword_hs_chapter
+    from {{ ref('hs_description_keywords') }}
+),
+
 jurisdictions as (
     select distinct
         jurisdiction,
@@ -37,24 +48,50 @@ jurisdictions as (
     from {{ ref('jurisdictions') }}
 ),
 
-listed_items as (
+description_words as (
+    select
+        declaration_id,
+        item_no,
+        unnest(
+            regexp_split_to_array(lower(coalesce(description, '')), '[^a-z0-9-]+')
+        ) as word
+    from valued_items
+),
+
+description_chapters as (
+    select
+        words.declaration_id,
+        words.item_no,
+        min(keywords.keyword_hs_chapter) as description_hs_chapter
+    from description_words as words
+    inner join keywords
+        on words.word = keywords.keyword
+    group by words.declaration_id, words.item_no
+    having count(distinct keywords.keyword_hs_chapter) = 1
+),
+
+items as (
     select
         valued_items.*,
         order_lines.listing_hs_code,
-        substring(order_lines.listing_hs_code, 1, 2) as listing_hs_chapter,
+        description_chapters.description_hs_chapter,
         coalesce(jurisdictions.is_eu, false) as is_eu
     from valued_items
-    inner join order_lines
+    left join order_lines
         on
             valued_items.matched_order_id = order_lines.order_id
             and valued_items.matched_line_id = order_lines.line_id
+    left join description_chapters
+        on
+            valued_items.declaration_id = description_chapters.declaration_id
+            and valued_items.item_no = description_chapters.item_no
     left join jurisdictions
         on valued_items.jurisdiction = jurisdictions.jurisdiction
 ),
 
 listing_duty as (
     {{ select_with_duty_rate(
-        'listed_items',
+        'items',
         ['declaration_id', 'item_no'],
         'jurisdiction',
         'is_eu',
@@ -63,27 +100,78 @@ listing_duty as (
     ) | replace('duty_rates.duty_rate_pct', 'duty_rates.duty_rate_pct as listing_duty_rate_pct') }}
 ),
 
+description_duty as (
+    {{ select_with_duty_rate(
+        'listing_duty',
+        ['declaration_id', 'item_no'],
+        'jurisdiction',
+        'is_eu',
+        'description_hs_chapter',
+        'declared_date'
+    ) | replace(
+        'duty_rates.duty_rate_pct', 'duty_rates.duty_rate_pct as description_duty_rate_pct'
+    ) | replace(
+        'as duty_rate_rank', 'as description_duty_rate_rank'
+    ) | replace('where duty_rate_rank = 1', 'where description_duty_rate_rank = 1') }}
+),
+
+gaps as (
+    select
+        *,
+        case
+            when listing_hs_code is not null
+                then listing_duty_rate_pct - coalesce(duty_rate_pct, 0)
+        end as listing_gap,
+        case
+            when description_hs_chapter is not null
+                then description_duty_rate_pct - coalesce(duty_rate_pct, 0)
+        end as description_gap
+    from description_duty
+),
+
 final as (
     select
         declaration_id,
         item_no,
         listing_hs_code,
-        listing_duty_rate_pct,
         cast(
-            listing_duty_rate_pct - coalesce(duty_rate_pct, 0) as decimal(6, 2)
-        ) as duty_rate_gap_pct,
+            case when listing_hs_code is not null then listing_duty_rate_pct end
+            as decimal(6, 2)
+        ) as listing_duty_rate_pct,
+        cast(listing_gap as decimal(6, 2)) as duty_rate_gap_pct,
         coalesce(
-            listing_hs_chapter != hs_chapter
-            and listing_duty_rate_pct - coalesce(duty_rate_pct, 0)
-            >= {{ var('misclassification_min_duty_gap_pct') }},
+            substring(listing_hs_code, 1, 2) != hs_chapter
+            and listing_gap >= {{ var('misclassification_min_duty_gap_pct') }},
+            false
+        ) as is_listing_mismatch,
+        description_hs_chapter,
+        cast(description_gap as decimal(6, 2)) as description_duty_gap_pct,
+        coalesce(
+            description_hs_chapter != hs_chapter
+            and description_gap >= {{ var('misclassification_min_duty_gap_pct') }},
+            false
+        ) as is_description_mismatch,
+        coalesce(
+            substring(listing_hs_code, 1, 2) != hs_chapter
+            and listing_gap >= {{ var('misclassification_min_duty_gap_pct') }},
+            false
+        ) or coalesce(
+            description_hs_chapter != hs_chapter
+            and description_gap >= {{ var('misclassification_min_duty_gap_pct') }},
             false
         ) as is_misclassified,
         cast(greatest(
-            0, listing_duty_rate_pct - coalesce(duty_rate_pct, 0)
+            0,
+            case
+                when substring(listing_hs_code, 1, 2) != hs_chapter then listing_gap
+            end,
+            case
+                when description_hs_chapter != hs_chapter then description_gap
+            end
         ) / 100 * intrinsic_value_eur * (
             1 + coalesce(import_tax_rate_pct, 0) / 100
         ) as decimal(18, 2)) as misclassification_revenue_eur
-    from listing_duty
+    from gaps
 )
 
 select * from final

@@ -143,7 +143,7 @@ items_matched as (
             case
                 when items.line_id is not null then 1
                 when fallback.line_id is not null
-                    then round(0.8 / fallback.candidate_count, 2)
+                    then {{ round_half_away(divide('0.8', 'fallback.candidate_count'), 2) }}
                 else 0
             end as decimal(3, 2)
         ) as match_confidence

@@ -126,7 +126,7 @@ items_with_duty as (
         *,
         case
             when duty_treatment = 'ad_valorem'
-                then {{ money('customs_value * coalesce(duty_rate_pct, 0) / 100') }}
+                then {{ money(divide('customs_value * coalesce(duty_rate_pct, 0)', '100')) }}
             else cast(0 as decimal(18, 2))
         end as duty_jc,
         -- EUR 3 per distinct HS6 of the consignment: charged on its first item of that HS6.
@@ -144,17 +144,28 @@ final as (
         {{ money('customs_value + duty_jc + flat_duty_jc') }} as import_tax_base_jc,
         case
             when import_tax_collection in ('none', 'exempt') then cast(0 as decimal(18, 2))
-            else {{ money('(customs_value + duty_jc + flat_duty_jc) * import_tax_rate_pct / 100') }}
+            else {{ money(divide(
+                '(customs_value + duty_jc + flat_duty_jc) * import_tax_rate_pct', '100'
+            )) }}
         end as import_tax_jc,
         -- Duty and tax lost if the goods passed at their declared value: the value gap at the
         -- item's ad valorem duty rate and import tax rate (flat duty does not depend on value).
         {{ money(
             'greatest(value_gap, 0) * ('
-            ~ "case when duty_treatment = 'ad_valorem' then coalesce(duty_rate_pct, 0) else 0 end / 100"
-            ~ " + case when import_tax_collection in ('none', 'exempt') then 0"
-            ~ " else import_tax_rate_pct end / 100"
-            ~ " * (1 + case when duty_treatment = 'ad_valorem'"
-            ~ " then coalesce(duty_rate_pct, 0) else 0 end / 100))"
+            ~ divide(
+                "case when duty_treatment = 'ad_valorem' then coalesce(duty_rate_pct, 0) else 0 end",
+                '100'
+            )
+            ~ ' + ' ~ divide(
+                "case when import_tax_collection in ('none', 'exempt') then 0"
+                ~ " else import_tax_rate_pct end",
+                '100'
+            )
+            ~ ' * (1 + ' ~ divide(
+                "case when duty_treatment = 'ad_valorem' then coalesce(duty_rate_pct, 0) else 0 end",
+                '100'
+            )
+            ~ '))'
         ) }} as revenue_at_risk_jc
     from items_with_duty
 )

@@ -213,14 +213,14 @@ items_valued as (
             when 'declared' then known_transport_jc
             when 'order_line' then known_transport_jc
             when 'default_pct_of_fob'
-                then {{ money('intrinsic_value_jc * default_freight_pct_of_fob / 100') }}
+                then {{ money(divide('intrinsic_value_jc * default_freight_pct_of_fob', '100')) }}
             else cast(0 as decimal(18, 2))
         end as transport_addition_jc,
         case insurance_addition_source
             when 'declared' then known_insurance_jc
             when 'order_line' then known_insurance_jc
             when 'default_pct_of_fob'
-                then {{ money('intrinsic_value_jc * default_insurance_pct_of_fob / 100') }}
+                then {{ money(divide('intrinsic_value_jc * default_insurance_pct_of_fob', '100')) }}
             else cast(0 as decimal(18, 2))
         end as insurance_addition_jc
     from items_with_additions

@@ -140,12 +140,14 @@ final as (
         latest_dispatches.line_id,
         latest_order_lines.ordered_date as sale_date,
         latest_order_lines.order_currency as sale_currency,
-        cast(
-            (
-                latest_order_lines.quantity * latest_order_lines.unit_price
-                - coalesce(latest_order_lines.discount, 0)
-            ) / latest_order_lines.quantity as decimal(18, 4)
-        ) as sale_unit_price
+        {{ double_to_decimal(
+            divide(
+                '(latest_order_lines.quantity * latest_order_lines.unit_price'
+                ~ ' - coalesce(latest_order_lines.discount, 0))',
+                'latest_order_lines.quantity'
+            ),
+            18, 4
+        ) }} as sale_unit_price
     from allocations
     inner join latest_dispatches
         on allocations.dispatch_id = latest_dispatches.dispatch_id

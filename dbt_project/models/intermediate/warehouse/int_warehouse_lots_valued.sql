@@ -49,7 +49,8 @@ lots as (
 sales_in_eur as (
     select
         allocations.*,
-        {{ money('allocations.sale_unit_price / fx_rates.rate_per_eur') }} as sale_unit_price_eur
+        {{ money(divide('allocations.sale_unit_price', 'fx_rates.rate_per_eur')) }}
+            as sale_unit_price_eur
     from allocations
     left join fx_rates
         on allocations.sale_currency = fx_rates.currency
@@ -105,7 +106,8 @@ lots_declared_in_eur as (
     select
         lots.*,
         cast(
-            round(lots.declared_unit_value / fx_rates.rate_per_eur, 4) as decimal(18, 4)
+            {{ round_half_away(divide('lots.declared_unit_value', 'fx_rates.rate_per_eur'), 4) }}
+            as decimal(18, 4)
         ) as declared_unit_value_eur
     from lots_with_duty_rate as lots
     left join fx_rates
@@ -124,16 +126,12 @@ valued as (
         prices.sale_unit_price_eur as greatest_quantity_unit_price_eur,
         prices.quantity_at_price as greatest_quantity_at_price,
         cast(
-            round(
-                prices.sale_unit_price_eur
-                * (
-                    1
-                    - {{ var('deductive_profit_and_general_expenses_pct') }} / 100.0
-                    - {{ var('deductive_inland_transport_pct') }} / 100.0
-                )
-                / (1 + coalesce(lots.duty_rate_pct, 0) / 100.0),
-                4
-            ) as decimal(18, 4)
+            {{ round_half_away(divide(
+                'prices.sale_unit_price_eur * (1 - '
+                ~ divide(var('deductive_profit_and_general_expenses_pct'), '100.0')
+                ~ ' - ' ~ divide(var('deductive_inland_transport_pct'), '100.0') ~ ')',
+                '(1 + ' ~ divide('coalesce(lots.duty_rate_pct, 0)', '100.0') ~ ')'
+            ), 4) }} as decimal(18, 4)
         ) as deductive_unit_value_eur
     from lots_declared_in_eur as lots
     left join sales_summary
@@ -148,8 +146,9 @@ final as (
         *,
         deductive_unit_value_eur is not null as has_qualifying_sales,
         cast(
-            round(declared_unit_value_eur / nullif(deductive_unit_value_eur, 0), 4)
-            as decimal(18, 4)
+            {{ round_half_away(
+                divide('declared_unit_value_eur', 'nullif(deductive_unit_value_eur, 0)'), 4
+            ) }} as decimal(18, 4)
         ) as declared_to_deductive_ratio,
         coalesce(
             declared_unit_value_eur

@@ -93,6 +93,13 @@ misclassifications_by_declaration as (
     select
         declaration_id,
         max(duty_rate_gap_pct) as max_duty_rate_gap_pct,
+        bool_or(is_listing_mismatch) as is_listing_mismatch,
+        max(description_duty_gap_pct) filter (
+            where is_description_mismatch
+        ) as max_description_duty_gap_pct,
+        min(description_hs_chapter) filter (
+            where is_description_mismatch
+        ) as description_hs_chapter,
         bool_or(is_misclassified) as is_misclassified,
         sum(misclassification_revenue_eur) as misclassification_revenue_eur
     from misclassifications
@@ -113,6 +120,9 @@ signals as (
         coalesce(refs.reference_score, 0) as reference_score,
         miscl.max_duty_rate_gap_pct,
         coalesce(miscl.is_misclassified, false) as is_misclassified,
+        coalesce(miscl.is_listing_mismatch, false) as is_listing_mismatch,
+        miscl.description_hs_chapter,
+        miscl.max_description_duty_gap_pct,
         coalesce(splits.split_sibling_count, 0) as split_sibling_count,
         splits.split_group_value_eur,
         coalesce(splits.is_split_consignment, false) as is_split_consignment,
@@ -120,7 +130,9 @@ signals as (
         coalesce(lots.is_lot_undervalued, false) as is_lot_undervalued,
         coalesce(lots.lot_score, 0) as lot_score,
         coalesce(history.entity_past_findings, 0) as entity_past_findings,
+        coalesce(history.entity_past_signalled, 0) as entity_past_signalled,
         history.riskiest_entity_type,
+        history.entity_history_source,
         coalesce(history.entity_history_score, 0) as entity_history_score,
         greatest(
             coalesce(value_gaps.value_gap_revenue_eur, 0),
@@ -198,6 +210,7 @@ final as (
         is_lot_undervalued,
         cast(lot_score as double) as lot_score,
         cast(entity_past_findings as bigint) as entity_past_findings,
+        cast(entity_past_signalled as bigint) as entity_past_signalled,
         cast(entity_history_score as double) as entity_history_score,
         entity_history_score >= {{ var('entity_history_flag_score') }}
             as has_entity_history,
@@ -222,9 +235,14 @@ final as (
                     ) || '% of the median of ' || min_reference_observations
                     || ' earlier declarations of the same goods and origin.'
             end,
-            case when is_misclassified then
+            case when is_listing_mismatch then
                     'Declared under another chapter than the marketplace listing, '
                     || max_duty_rate_gap_pct || ' duty points lower.'
+            end,
+            case when description_hs_chapter is not null then
+                    'The description points to chapter ' || description_hs_chapter
+                    || ', ' || max_description_duty_gap_pct
+                    || ' duty points above the declared one.'
             end,
             case when is_split_consignment then
                     'One of ' || (split_sibling_count + 1)
@@ -243,8 +261,13 @@ final as (
                     >= {{ var('entity_history_flag_score') }}
                     then
                         'The ' || riskiest_entity_type || ' had '
-                        || entity_past_findings
-                        || ' irregularities found at earlier inspections.'
+                        || case
+                            when entity_history_source = 'signals'
+                                then entity_past_signalled
+                                    || ' earlier declarations flagged by these signals.'
+                            else entity_past_findings
+                                || ' irregularities found at earlier inspections.'
+                        end
             end
         ) as reasons,
         cast(revenue_at_stake_eur as decimal(18, 2)) as revenue_at_stake_eur,

@@ -1,0 +1,277 @@
+"""``python -m bench``: generate scale data, time every stage, write docs/benchmarks.md.
+
+    python -m bench --scales 1M,10M --runs 3 [--home /tmp/customs-bench] [--window-days 5]
+
+For each scale (declaration items), a window of ``--window-days`` days is generated (larger
+scales in several windows of the same size, so the generator never holds more than about 1M
+items); each run then works in a fresh CUSTOMS_HOME under the bench home and times, each in its
+own process: land, standardise (order lines and declarations; the other feeds), the floor
+(a plain Polars CSV → Parquet copy of the same files), the pandas baseline, feed checks, dbt
+build, mart checks and publish. The incremental experiment runs a 30-day history once.
+Data stays under the bench home (default /tmp/customs-bench; never in the repository).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date, timedelta
+from pathlib import Path
+
+from bench.measure import child_env, run_stage
+from bench.report import write_report
+from bench.stages import BENCH_FEEDS, count_source_rows
+
+ALL_FEEDS = ("orders", "declarations", "warehouse_receipts", "warehouse_dispatches", "inspections")
+OTHER_FEEDS = tuple(f for f in ALL_FEEDS if f not in BENCH_FEEDS)
+START = date(2026, 9, 1)
+REPO = Path(__file__).resolve().parent.parent
+
+
+def parse_scale(text: str) -> int:
+    text = text.strip().upper()
+    factor = {"K": 1_000, "M": 1_000_000}.get(text[-1], 1)
+    return int(float(text.rstrip("KM")) * factor)
+
+
+def calibrate(home: Path, window_days: int, seed: int) -> float:
+    """Declaration items per unit of generator scale in one window (measured at scale 1)."""
+    out = home / "calibration"
+    if not out.exists():
+        m = run_stage(
+            "generate",
+            {
+                "out": str(out),
+                "start": START.isoformat(),
+                "days": window_days,
+                "scale": 1.0,
+                "seed": seed,
+            },
+            child_env(home / "calibration-home"),
+            home / "bench.log",
+        )
+        if not m.ok:
+            raise RuntimeError(f"calibration failed: {m.error}")
+    return count_source_rows(out / "landing")["declarations"]
+
+
+def stage_plan(
+    source: Path, days: int, floor_out: Path, pandas_out: Path
+) -> list[tuple[str, str, dict]]:
+    span = {"start": START.isoformat(), "days": days}
+    last = (START + timedelta(days=days - 1)).isoformat()
+    return [
+        ("land", "land", {**span, "feeds": ALL_FEEDS, "source": str(source / "landing")}),
+        ("standardise", "standardise", {**span, "feeds": BENCH_FEEDS}),
+        ("standardise_other_feeds", "standardise", {**span, "feeds": OTHER_FEEDS}),
+        ("floor", "floor", {**span, "feeds": BENCH_FEEDS, "out": str(floor_out)}),
+        ("pandas", "pandas_baseline", {**span, "feeds": BENCH_FEEDS, "out": str(pandas_out)}),
+        ("feed_checks", "feed_checks", {**span, "feeds": ALL_FEEDS}),
+        ("dbt_build", "dbt_build", {"full_refresh": True}),
+        ("mart_checks", "mart_checks", {"interval": last}),
+        ("publish", "publish", {}),
+    ]
+
+
+def run_scale(
+    home: Path,
+    items: int,
+    per_scale: float,
+    window_days: int,
+    runs: int,
+    seed: int,
+    only: set[str] | None = None,
+    on_run: Callable[[dict], None] | None = None,
+) -> dict:
+    label = f"{items / 1e6:g}M"
+    root = home / label
+    source = root / "sample"
+    per_window = min(items, 1_000_000)
+    windows = max(1, round(items / per_window))
+    scale = round(per_window / per_scale, 3)
+    days = window_days * windows
+    log = root / "bench.log"
+    generated = None
+    if not (source / "landing").is_dir():
+        generated = run_stage(
+            "generate",
+            {
+                "out": str(source),
+                "start": START.isoformat(),
+                "days": days,
+                "chunk_days": window_days,
+                "scale": scale,
+                "seed": seed,
+            },
+            child_env(root / "gen-home"),
+            log,
+        )
+        if not generated.ok:
+            raise RuntimeError(f"generate {label} failed: {generated.error}")
+    rows = count_source_rows(source / "landing")
+    all_runs: list[list[dict]] = []
+    summary = {
+        "label": label,
+        "items_target": items,
+        "generator_scale": scale,
+        "windows": windows,
+        "days": days,
+        "source_rows": rows,
+        "generate": asdict(generated) if generated else None,
+        "runs": all_runs,
+    }
+    for run in range(runs):
+        run_home = root / f"run-{run + 1}"
+        shutil.rmtree(run_home, ignore_errors=True)
+        env = child_env(run_home)
+        results = []
+        for name, stage, args in stage_plan(source, days, run_home / "floor", run_home / "pandas"):
+            if only and name not in only:
+                continue
+            m = run_stage(stage, args, env, log)
+            results.append({**asdict(m), "stage": name})
+            print(
+                f"{label} run {run + 1} {name}: {m.wall_s:.1f}s wall, {m.cpu_s:.1f}s cpu, "
+                f"{m.peak_rss_mb:.0f} MB{'' if m.ok else ' FAILED ' + m.error}",
+                flush=True,
+            )
+        all_runs.append(results)
+        if on_run:
+            on_run(summary)
+        if run_home.exists() and run + 1 < runs:
+            shutil.rmtree(run_home, ignore_errors=True)
+    return summary
+
+
+def run_incremental(home: Path, scale: float, seed: int, history_days: int = 30) -> dict:
+    """Day 1 alone, then days 2..N-1 as history, then day N incremental, then a full refresh."""
+    root = home / "incremental"
+    source = root / "sample"
+    log = root / "bench.log"
+    if not (source / "landing").is_dir():
+        m = run_stage(
+            "generate",
+            {
+                "out": str(source),
+                "start": START.isoformat(),
+                "days": history_days,
+                "scale": scale,
+                "seed": seed,
+            },
+            child_env(root / "gen-home"),
+            log,
+        )
+        if not m.ok:
+            raise RuntimeError(f"generate incremental failed: {m.error}")
+    run_home = root / "run"
+    shutil.rmtree(run_home, ignore_errors=True)
+    env = child_env(run_home)
+
+    def day_run(first: date, days: int, full_refresh: bool = False) -> list[dict]:
+        span = {"start": first.isoformat(), "days": days}
+        last = (first + timedelta(days=days - 1)).isoformat()
+        plan = [
+            ("land", "land", {**span, "feeds": ALL_FEEDS, "source": str(source / "landing")}),
+            ("standardise", "standardise", {**span, "feeds": ALL_FEEDS}),
+            ("feed_checks", "feed_checks", {**span, "feeds": ALL_FEEDS}),
+            ("dbt_build", "dbt_build", {"full_refresh": full_refresh}),
+            ("mart_checks", "mart_checks", {"interval": last}),
+            ("publish", "publish", {}),
+        ]
+        out = []
+        for name, stage, args in plan:
+            m = run_stage(stage, args, env, log)
+            out.append({**asdict(m), "stage": name})
+            print(
+                f"incremental {first}+{days}d {name}: {m.wall_s:.1f}s{'' if m.ok else ' FAILED'}",
+                flush=True,
+            )
+        return out
+
+    first_day = day_run(START, 1)
+    history = day_run(START + timedelta(days=1), history_days - 2)
+    last_day = day_run(START + timedelta(days=history_days - 1), 1)
+    refresh = run_stage("dbt_build", {"full_refresh": True}, env, log)
+    return {
+        "scale": scale,
+        "history_days": history_days,
+        "source_rows": count_source_rows(source / "landing"),
+        "first_day": first_day,
+        "history": history,
+        "last_day": last_day,
+        "full_refresh_dbt": {**asdict(refresh), "stage": "dbt_build_full_refresh"},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="1M,10M")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs-large", type=int, default=1, help="runs at scales above 1M")
+    parser.add_argument("--window-days", type=int, default=5)
+    parser.add_argument(
+        "--large-stages",
+        default="",
+        help="above 1M, run only these stages (comma-separated; default: all)",
+    )
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--home", type=Path, default=Path("/tmp/customs-bench"))
+    parser.add_argument("--skip-incremental", action="store_true")
+    parser.add_argument("--report", type=Path, default=REPO / "docs" / "benchmarks.md")
+    parser.add_argument(
+        "--merge", type=Path, nargs="*", default=[], help="other results.json files to report"
+    )
+    parser.add_argument("--idle", default="unknown", help="was the machine otherwise idle? (noted)")
+    args = parser.parse_args()
+    home: Path = args.home.resolve()
+    if REPO in home.parents or home == REPO:
+        parser.error("the bench home must be outside the repository")
+    home.mkdir(parents=True, exist_ok=True)
+    results_path = home / "results.json"
+    results = json.loads(results_path.read_text()) if results_path.exists() else {}
+    results.setdefault("scales", {})
+    results["idle"] = args.idle
+    per_scale = calibrate(home, args.window_days, args.seed)
+    results["items_per_scale_unit"] = per_scale
+    for other in args.merge:
+        merged = json.loads(other.read_text())
+        results["scales"].update(merged.get("scales", {}))
+        if merged.get("incremental"):
+            results["incremental"] = merged["incremental"]
+
+    def save(scale: dict | None = None, text: str = "") -> None:
+        if scale is not None:
+            results["scales"][text] = scale
+        results_path.write_text(json.dumps(results, indent=1, default=str))
+        write_report(results, args.report)
+
+    for text in filter(None, args.scales.split(",")):
+        items = parse_scale(text)
+        large = items > 1_000_000
+        runs = args.runs_large if large else args.runs
+        only = set(args.large_stages.split(",")) if large and args.large_stages else None
+        scale = run_scale(
+            home,
+            items,
+            per_scale,
+            args.window_days,
+            runs,
+            args.seed,
+            only,
+            on_run=lambda summary, text=text: save(summary, text),
+        )
+        save(scale, text)
+    if not args.skip_incremental:
+        # the 1M window's per-day volume spread over 30 days (about 33k items a day)
+        results["incremental"] = run_incremental(
+            home, round(1_000_000 / per_scale * args.window_days / 30, 3), args.seed
+        )
+    save()
+    print(f"results: {results_path}\nreport: {args.report}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Run one benchmark stage in a fresh child process and measure it.
+
+Wall time from the parent; CPU time (user + system) from the child's resource usage
+(``os.wait4``), which includes the processes it started and waited for (dbt runs as such a
+grandchild). Peak memory is reported by the child itself (``bench.stages.peak_rss_mb``): the
+largest resident set of the child or of any process it waited for, not a sum.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Measurement:
+    stage: str
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    ok: bool
+    info: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+
+
+def run_stage(stage: str, args: dict[str, Any], env: dict[str, str], log: Path) -> Measurement:
+    """``python -m bench.stages <stage> <json args>``; its last stdout line is a JSON result."""
+    command = [sys.executable, "-m", "bench.stages", stage, json.dumps(args)]
+    log.parent.mkdir(parents=True, exist_ok=True)
+    began = time.perf_counter()
+    with log.open("ab") as err:
+        err.write(f"\n== {stage} {json.dumps(args)}\n".encode())
+        err.flush()
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=err)
+        assert process.stdout is not None
+        out = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - began
+    process.returncode = os.waitstatus_to_exitcode(status)
+    lines = out.decode().strip().splitlines()
+    info: dict[str, Any] = {}
+    if lines:
+        try:
+            info = json.loads(lines[-1])
+        except json.JSONDecodeError:
+            info = {}
+    ok = process.returncode == 0
+    return Measurement(
+        stage=stage,
+        wall_s=wall,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        # the child's own account (see bench.stages.peak_rss_mb); ru_maxrss as a fallback
+        peak_rss_mb=float(info.get("peak_rss_mb") or usage.ru_maxrss / 1024),
+        ok=ok,
+        info=info,
+        error="" if ok else f"exit code {process.returncode}; see {log}",
+    )
+
+
+def child_env(home: Path) -> dict[str, str]:
+    """The environment of every stage: the bench's own CUSTOMS_HOME and a fixed key."""
+    env = dict(os.environ)
+    env["CUSTOMS_HOME"] = str(home)
+    env.setdefault("CUSTOMS_PSEUDONYM_KEY", "benchmark-only-key")
+    env["PYTHONWARNINGS"] = "ignore"
+    return env

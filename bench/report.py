@@ -1,0 +1,213 @@
+"""Write the measured figures into docs/benchmarks.md, between two markers.
+
+Only the text between ``<!-- bench:begin -->`` and ``<!-- bench:end -->`` is generated; the rest
+of the page (where the time goes, what was changed) is written by people and kept.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+PIPELINE = ("standardise", "feed_checks", "dbt_build")
+PACKAGES = ("polars", "duckdb", "dbt-core", "dbt-duckdb", "great-expectations", "pandas", "pyarrow")
+
+
+def machine() -> dict[str, str]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    versions = ", ".join(f"{p} {metadata.version(p)}" for p in PACKAGES)
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "ram": f"{mem_kb / 1024**2:.1f} GiB",
+        "os": f"{platform.system()} {platform.release()} ({_os_name()})",
+        "python": platform.python_version(),
+        "versions": versions,
+        "load": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+    }
+
+
+def _os_name() -> str:
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip('"')
+    except OSError:
+        pass
+    return "unknown"
+
+
+def _stats(runs: list[list[dict]], stage: str) -> dict[str, float] | None:
+    found = [r for run in runs for r in run if r["stage"] == stage and r["ok"]]
+    if not found:
+        return None
+    walls = [r["wall_s"] for r in found]
+    return {
+        "n": len(found),
+        "wall": statistics.median(walls),
+        "min": min(walls),
+        "max": max(walls),
+        "cpu": statistics.median(r["cpu_s"] for r in found),
+        "rss": max(r["peak_rss_mb"] for r in found),
+    }
+
+
+def _failed(runs: list[list[dict]], stage: str) -> list[str]:
+    return [r["error"] for run in runs for r in run if r["stage"] == stage and not r["ok"]]
+
+
+def scale_section(scale: dict[str, Any]) -> list[str]:
+    rows = scale["source_rows"]
+    items, lines = rows.get("declarations", 0), rows.get("orders", 0)
+    out = [
+        f"### {scale['label']} declaration items",
+        "",
+        f"Generated: {items:,} declaration items, {lines:,} order lines, "
+        + ", ".join(f"{rows[f]:,} {f}" for f in rows if f not in ("declarations", "orders"))
+        + f" over {scale['days']} days ({scale['windows']} window(s) of "
+        f"{scale['days'] // scale['windows']} days, generator scale {scale['generator_scale']})"
+        + (
+            f"; generation took {scale['generate']['wall_s']:.0f} s, peak "
+            f"{scale['generate']['peak_rss_mb']:,.0f} MB."
+            if scale.get("generate")
+            else "."
+        ),
+        "",
+        "| stage | runs | wall median (s) | spread min-max (s) | CPU median (s) | peak RSS (MB) "
+        "| rows/s (items + lines) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    stages = [r["stage"] for r in scale["runs"][0]] if scale["runs"] else []
+    for stage in stages:
+        s = _stats(scale["runs"], stage)
+        if s is None:
+            out.append(
+                f"| {stage} | 0 | failed: {'; '.join(_failed(scale['runs'], stage))} | | | | |"
+            )
+            continue
+        rate = (items + lines) / s["wall"] if stage in (*PIPELINE, "floor", "pandas") else None
+        out.append(
+            f"| {stage} | {s['n']} | {s['wall']:.1f} | {s['min']:.1f}-{s['max']:.1f} "
+            f"| {s['cpu']:.1f} | {s['rss']:,.0f} | {f'{rate:,.0f}' if rate else ''} |"
+        )
+    stats = {st: _stats(scale["runs"], st) for st in stages}
+    out.append("")
+    if all(stats.get(st) for st in PIPELINE):
+        total = sum(stats[st]["wall"] for st in PIPELINE)
+        out.append(
+            f"- standardise + feed checks + dbt build (order lines and declarations standardised; "
+            f"all five feeds checked): **{total:.1f} s** (sum of medians)."
+        )
+    if stats.get("standardise") and stats.get("floor"):
+        out.append(
+            f"- standardisation / floor: **{stats['standardise']['wall'] / stats['floor']['wall']:.2f}x**"
+            f" (wall; CPU {stats['standardise']['cpu'] / stats['floor']['cpu']:.2f}x)."
+        )
+    if stats.get("standardise") and stats.get("pandas"):
+        out.append(
+            f"- pandas / standardisation: **{stats['pandas']['wall'] / stats['standardise']['wall']:.2f}x**"
+            f" (wall; CPU {stats['pandas']['cpu'] / stats['standardise']['cpu']:.2f}x)."
+        )
+    peak = max((s["rss"] for s in stats.values() if s), default=0)
+    out.append(f"- largest peak RSS of any stage: **{peak:,.0f} MB**.")
+    slow = next(
+        (
+            r["info"].get("slowest_nodes")
+            for run in scale["runs"]
+            for r in run
+            if r["stage"] == "dbt_build" and r["ok"]
+        ),
+        None,
+    )
+    if slow:
+        out.append(
+            "- slowest dbt nodes (first run, `run_results.json`): "
+            + ", ".join(f"`{n.split('.')[-1]}` {t:.1f} s" for n, t in slow[:5])
+            + "."
+        )
+    out.append("")
+    return out
+
+
+def incremental_section(inc: dict[str, Any]) -> list[str]:
+    def total(stages: list[dict]) -> float:
+        return sum(s["wall_s"] for s in stages)
+
+    rows = inc["source_rows"]
+    out = [
+        f"### Incremental: day {inc['history_days']} on top of {inc['history_days'] - 1} days",
+        "",
+        f"{rows.get('declarations', 0):,} declaration items and {rows.get('orders', 0):,} order "
+        f"lines over {inc['history_days']} days (generator scale {inc['scale']}). Each daily run: "
+        "land, standardise and check all five feeds for the day, `dbt build` (incremental), mart "
+        "checks (whole marts), publish. Every stage in its own process, once.",
+        "",
+        "| stage | day 1 (s) | history, days 2-"
+        + str(inc["history_days"] - 1)
+        + " in one go (s) | day "
+        + str(inc["history_days"])
+        + " (s) |",
+        "|---|---:|---:|---:|",
+    ]
+    for a, b, c in zip(inc["first_day"], inc["history"], inc["last_day"], strict=True):
+        flag = "" if a["ok"] and b["ok"] and c["ok"] else " (a run failed, see bench.log)"
+        out.append(
+            f"| {a['stage']}{flag} | {a['wall_s']:.1f} | {b['wall_s']:.1f} | {c['wall_s']:.1f} |"
+        )
+    first, last = total(inc["first_day"]), total(inc["last_day"])
+    refresh = inc["full_refresh_dbt"]
+    out += [
+        f"| **total** | **{first:.1f}** | {total(inc['history']):.1f} | **{last:.1f}** |",
+        "",
+        f"- day {inc['history_days']} / day 1: **{last / first:.2f}x**.",
+        f"- `dbt build --full-refresh` over all {inc['history_days']} days: "
+        f"{refresh['wall_s']:.1f} s (vs {inc['last_day'][3]['wall_s']:.1f} s incremental).",
+        "",
+    ]
+    return out
+
+
+def render(results: dict[str, Any]) -> str:
+    m = machine()
+    lines = [
+        BEGIN,
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` on: {m['cpu']}, "
+        f"{m['cores']} cores, {m['ram']} RAM, {m['os']}, Python {m['python']}; {m['versions']}. "
+        f"Load average when the report was written: {m['load']}. Machine otherwise idle: "
+        f"{results.get('idle', 'unknown')}.",
+        "",
+    ]
+    for scale in results.get("scales", {}).values():
+        lines += scale_section(scale)
+    if results.get("incremental"):
+        lines += incremental_section(results["incremental"])
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write_report(results: dict[str, Any], path: Path) -> None:
+    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in text or END not in text:
+        text += f"\n{BEGIN}\n{END}\n"
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    path.write_text(head + render(results) + tail)

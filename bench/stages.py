@@ -1,0 +1,223 @@
+"""The benchmark's stages, each run in its own process: ``python -m bench.stages <stage> <json>``.
+
+Every stage works on the bench's CUSTOMS_HOME (set by the parent) and prints one JSON line
+with what it processed. The pipeline stages call the same functions as the Airflow tasks
+(``customs.pipeline``), one call per feed and day, in order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+BENCH_FEEDS = ("orders", "declarations")
+"""The feeds the floor and the pandas baseline are compared on (order lines, declaration items)."""
+
+
+def _days(args: dict[str, Any]) -> list[date]:
+    start = date.fromisoformat(args["start"])
+    return [start + timedelta(days=i) for i in range(int(args["days"]))]
+
+
+def _settings():
+    from customs.settings import load_settings
+
+    return load_settings()
+
+
+def generate(args: dict[str, Any]) -> dict[str, Any]:
+    """``customs generate --scale`` in windows of ``chunk_days`` (bounded generator memory)."""
+    start = date.fromisoformat(args["start"])
+    days, chunk = int(args["days"]), int(args.get("chunk_days") or args["days"])
+    customs = Path(sys.executable).with_name("customs")
+    for first in range(0, days, chunk):
+        window = min(chunk, days - first)
+        subprocess.run(
+            [
+                str(customs),
+                "generate",
+                "--out",
+                args["out"],
+                "--start",
+                (start + timedelta(days=first)).isoformat(),
+                "--days",
+                str(window),
+                "--seed",
+                str(args.get("seed", 42)),
+                "--scale",
+                str(args["scale"]),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return {"rows": count_source_rows(Path(args["out"]) / "landing")}
+
+
+def count_source_rows(landing: Path) -> dict[str, int]:
+    """Rows per feed in the generated files (CSV or JSON lines)."""
+    import polars as pl
+
+    rows = {}
+    for feed_dir in sorted(p for p in landing.iterdir() if p.is_dir()):
+        csv, jsonl = sorted(feed_dir.glob("*/*.csv")), sorted(feed_dir.glob("*/*.jsonl"))
+        count = 0
+        if csv:
+            count += pl.scan_csv(csv, infer_schema=False).select(pl.len()).collect().item()
+        if jsonl:
+            count += sum(sum(1 for line in p.open() if line.strip()) for p in jsonl)
+        rows[feed_dir.name] = int(count)
+    return rows
+
+
+def land(args: dict[str, Any]) -> dict[str, Any]:
+    from customs.pipeline import land_feed
+
+    settings, files = _settings(), 0
+    for day in _days(args):
+        for feed in args["feeds"]:
+            files += land_feed(settings, feed, day, Path(args["source"]))["files"]
+    return {"files": files}
+
+
+def standardise(args: dict[str, Any]) -> dict[str, Any]:
+    from customs.pipeline import standardize_feed
+
+    settings = _settings()
+    totals = {"rows_read": 0, "rows_standardized": 0, "rows_rejected": 0}
+    for day in _days(args):
+        for feed in args["feeds"]:
+            result = standardize_feed(settings, feed, day)
+            for k in totals:
+                totals[k] += result[k]
+    return totals
+
+
+def _landed_csv(settings, feed: str, day: date) -> list[Path]:
+    from transforms.storage import landing_day_dir
+
+    return sorted(landing_day_dir(settings, feed, day).glob("*.csv"))
+
+
+def floor(args: dict[str, Any]) -> dict[str, Any]:
+    """A plain Polars scan → sink_parquet copy of the same landed files, no transformation."""
+    import polars as pl
+
+    settings, out, rows = _settings(), Path(args["out"]), 0
+    out.mkdir(parents=True, exist_ok=True)
+    for day in _days(args):
+        for feed in args["feeds"]:
+            for path in _landed_csv(settings, feed, day):
+                target = out / f"{feed}-{day}-{path.stem[:16]}.parquet"
+                pl.scan_csv(path).sink_parquet(target)
+                rows += pl.scan_parquet(target).select(pl.len()).collect().item()
+    return {"rows_read": rows}
+
+
+def pandas_baseline(args: dict[str, Any]) -> dict[str, Any]:
+    from bench.pandas_baseline import standardize_file
+
+    settings, out = _settings(), Path(args["out"])
+    good = bad = 0
+    for day in _days(args):
+        for feed in args["feeds"]:
+            for path in _landed_csv(settings, feed, day):
+                g, b = standardize_file(path, feed, day, settings.pseudonym_key, out / feed)
+                good, bad = good + g, bad + b
+    return {"rows_read": good + bad, "rows_standardized": good, "rows_rejected": bad}
+
+
+def feed_checks(args: dict[str, Any]) -> dict[str, Any]:
+    from customs.pipeline import check_feed
+
+    settings, evaluated = _settings(), 0
+    for day in _days(args):
+        for feed in args["feeds"]:
+            evaluated += check_feed(settings, feed, day)["evaluated"]
+    return {"expectations_evaluated": evaluated}
+
+
+def dbt_build(args: dict[str, Any]) -> dict[str, Any]:
+    from customs.pipeline import build_marts
+
+    settings = _settings()
+    result = build_marts(settings, full_refresh=bool(args.get("full_refresh")))
+    timings = json.loads((settings.dbt_target_dir / "run_results.json").read_text())["results"]
+    slowest = sorted(timings, key=lambda r: r.get("execution_time") or 0, reverse=True)[:8]
+    return {
+        "dbt_seconds": result["seconds"],
+        "fct_customs_valuation": result["row_counts"].get("marts.fct_customs_valuation"),
+        "slowest_nodes": [[r["unique_id"], round(r["execution_time"], 2)] for r in slowest],
+        "nodes": len(timings),
+    }
+
+
+def mart_checks(args: dict[str, Any]) -> dict[str, Any]:
+    from customs.pipeline import check_marts
+
+    interval = date.fromisoformat(args["interval"])
+    result = check_marts(_settings(), interval, f"bench__{interval.isoformat()}")
+    return {"suites": len(result["suites"])}
+
+
+def publish(args: dict[str, Any]) -> dict[str, Any]:
+    from customs.pipeline import publish as publish_snapshot
+
+    return {"published": publish_snapshot(_settings())}
+
+
+STAGES = {
+    f.__name__: f
+    for f in (
+        generate,
+        land,
+        standardise,
+        floor,
+        pandas_baseline,
+        feed_checks,
+        dbt_build,
+        mart_checks,
+        publish,
+    )
+}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since it started (``VmHWM``), or that of the
+    largest process it waited for (dbt), whichever is larger.
+
+    ``ru_maxrss`` of the process itself is not used: Linux carries it over ``exec`` from the
+    forked parent, so it would report the benchmark driver's size.
+    """
+    import resource
+
+    hwm_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/self/status").read_text().splitlines()
+        if line.startswith("VmHWM:")
+    )
+    children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(hwm_kb, children_kb) / 1024
+
+
+def main() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    stage, args = sys.argv[1], json.loads(sys.argv[2])
+    if not os.environ.get("CUSTOMS_HOME"):
+        sys.exit("bench stages need CUSTOMS_HOME (the bench sets it): refusing the default home")
+    began = time.perf_counter()
+    info = STAGES[stage](args)
+    info["inner_s"] = round(time.perf_counter() - began, 3)
+    info["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    print(json.dumps(info, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""Fit one gradient-boosting model on the inspection outcomes known before a cut-off day.
+
+Training rows: declarations whose (first) inspection took place strictly before ``cutoff`` and
+within ``window_days`` before it; label = the inspection found an irregularity. Too few rows or
+findings: no model, and the reason is returned. Hold-out metrics: the model is first fitted on
+the earliest 75% of the training rows (by inspection day) and measured on the latest 25% (ROC
+AUC, average precision), then refitted on all of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import polars as pl
+
+from customs.risk_model.features import (
+    CATEGORICAL_FEATURES,
+    FEATURES,
+    NUMERIC_FEATURES,
+    category_codes,
+    matrix,
+)
+
+MODEL_VERSION = "hgb-1"
+PARAMS: dict[str, object] = {
+    "learning_rate": 0.1,
+    "max_iter": 100,
+    "max_leaf_nodes": 8,
+    "min_samples_leaf": 10,
+    "l2_regularization": 1.0,
+    "early_stopping": False,
+    "random_state": 0,
+}
+HOLDOUT_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    window_days: int = 90
+    min_rows: int = 200
+    min_findings: int = 20
+
+
+@dataclass
+class TrainedModel:
+    run_id: str
+    cutoff: date
+    window_start: date
+    window_end: date  # last day of inspection outcomes used (< cutoff)
+    rows: int
+    findings: int
+    metrics: dict[str, float | None]
+    categories: dict[str, list[str]]
+    baseline: np.ndarray  # per feature: the value a feature is reset to when explaining
+    model: object = field(repr=False)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.model.predict_proba(x)[:, 1]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    cutoff: date
+    window_start: date
+    rows: int
+    findings: int
+    reason: str
+
+
+def _classifier():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    mask = [f in CATEGORICAL_FEATURES for f in FEATURES]
+    return HistGradientBoostingClassifier(categorical_features=mask, **PARAMS)
+
+
+def training_rows(
+    declarations: pl.DataFrame, outcomes: pl.DataFrame, cutoff: date, window_days: int
+) -> pl.DataFrame:
+    """Declarations whose outcome was known before ``cutoff`` (inspected on an earlier day,
+    within the window), with ``is_finding``, oldest inspection first."""
+    start = cutoff - timedelta(days=window_days)
+    known = outcomes.filter(
+        (pl.col("inspected_date") < cutoff) & (pl.col("inspected_date") >= start)
+    )
+    return declarations.join(known, on="declaration_id", how="inner").sort(
+        ["inspected_date", "declaration_id"]
+    )
+
+
+def _run_id(cutoff: date, rows: pl.DataFrame) -> str:
+    digest = hashlib.sha256(
+        json.dumps(
+            {
+                "version": MODEL_VERSION,
+                "params": PARAMS,
+                "features": FEATURES,
+                "rows": rows.select("declaration_id", "is_finding").hash_rows().sum(),
+            },
+            sort_keys=True,
+            default=str,
+        ).encode()
+    ).hexdigest()[:10]
+    return f"{MODEL_VERSION}-{cutoff:%Y%m%d}-{digest}"
+
+
+def _holdout_metrics(x: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    split = int(len(y) * (1 - HOLDOUT_SHARE))
+    fit_y, test_y = y[:split], y[split:]
+    if len(set(fit_y)) < 2 or len(set(test_y)) < 2:
+        return {"holdout_rows": float(len(test_y)), "roc_auc": None, "average_precision": None}
+    model = _classifier().fit(x[:split], fit_y)
+    p = model.predict_proba(x[split:])[:, 1]
+    return {
+        "holdout_rows": float(len(test_y)),
+        "holdout_findings": float(test_y.sum()),
+        "roc_auc": float(roc_auc_score(test_y, p)),
+        "average_precision": float(average_precision_score(test_y, p)),
+    }
+
+
+def single_thread():
+    """One OpenMP thread for fitting and predicting: on a small, shared machine the default (one
+    thread per core, busy-waiting) made a fit of a few hundred rows 15 times slower."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
+
+
+def train(
+    declarations: pl.DataFrame,
+    outcomes: pl.DataFrame,
+    cutoff: date,
+    config: TrainingConfig | None = None,
+) -> TrainedModel | Skipped:
+    """The model for declarations of ``cutoff`` and later, from outcomes known before it."""
+    with single_thread():
+        return _train(declarations, outcomes, cutoff, config or TrainingConfig())
+
+
+def _train(
+    declarations: pl.DataFrame, outcomes: pl.DataFrame, cutoff: date, config: TrainingConfig
+) -> TrainedModel | Skipped:
+    rows = training_rows(declarations, outcomes, cutoff, config.window_days)
+    start = cutoff - timedelta(days=config.window_days)
+    findings = int(rows["is_finding"].sum()) if rows.height else 0
+    if rows.height < config.min_rows or findings < config.min_findings:
+        return Skipped(
+            cutoff=cutoff,
+            window_start=start,
+            rows=rows.height,
+            findings=findings,
+            reason=(
+                f"not enough inspection outcomes before {cutoff}: {rows.height} inspected "
+                f"declarations (minimum {config.min_rows}), {findings} findings "
+                f"(minimum {config.min_findings})"
+            ),
+        )
+    categories = category_codes(rows)
+    x = matrix(rows, categories)
+    y = rows["is_finding"].cast(pl.Int8).to_numpy()
+    metrics = _holdout_metrics(x, y)
+    model = _classifier().fit(x, y)
+    # Baseline for explanations: the training median of numeric features; categorical
+    # features are reset to missing (the model's branch for an unknown category).
+    baseline = np.nanmedian(x, axis=0)
+    baseline[len(NUMERIC_FEATURES) :] = np.nan
+    return TrainedModel(
+        run_id=_run_id(cutoff, rows),
+        cutoff=cutoff,
+        window_start=max(start, rows["inspected_date"].min()),
+        window_end=rows["inspected_date"].max(),
+        rows=rows.height,
+        findings=findings,
+        metrics=metrics,
+        categories=categories,
+        baseline=baseline,
+        model=model,
+    )
