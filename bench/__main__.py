@@ -224,7 +224,7 @@ def main() -> None:
     parser.add_argument(
         "--merge", type=Path, nargs="*", default=[], help="other results.json files to report"
     )
-    parser.add_argument("--idle", default="unknown", help="was the machine otherwise idle? (noted)")
+    parser.add_argument("--idle", help="was the machine otherwise idle? (noted in the report)")
     args = parser.parse_args()
     home: Path = args.home.resolve()
     if REPO in home.parents or home == REPO:
@@ -233,7 +233,8 @@ def main() -> None:
     results_path = home / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
     results.setdefault("scales", {})
-    results["idle"] = args.idle
+    if args.idle:
+        results["idle"] = args.idle
     per_scale = calibrate(home, args.window_days, args.seed)
     results["items_per_scale_unit"] = per_scale
     for other in args.merge:
@@ -265,7 +266,7 @@ def main() -> None:
         )
         save(scale, text)
     if not args.skip_incremental:
-        # the 1M window's per-day volume spread over 30 days (about 33k items a day)
+        # the 1M window's scale / 6 over 30 days (about 1.6M items, 55k a day after ramp-up)
         results["incremental"] = run_incremental(
             home, round(1_000_000 / per_scale * args.window_days / 30, 3), args.seed
         )
