@@ -67,6 +67,23 @@ def standardize_file(settings: Settings, ref: dict) -> dict:
     return standardize_landed_file(settings, ref)
 
 
+def batch_landed_files(refs: list[dict], batches: int) -> list[list[dict]]:
+    """Split the day's landed files into at most ``batches`` groups of about equal size.
+
+    Largest file first, each to the lightest group so far; groups keep no empty members.
+    """
+    import os
+
+    sizes = {r["sha256"]: os.path.getsize(r["landed_path"]) for r in refs}
+    groups: list[list[dict]] = [[] for _ in range(max(1, min(batches, len(refs))))]
+    totals = [0] * len(groups)
+    for ref in sorted(refs, key=lambda r: (-sizes[r["sha256"]], r["feed"], r["source_file"])):
+        lightest = totals.index(min(totals))
+        groups[lightest].append(ref)
+        totals[lightest] += sizes[ref["sha256"]]
+    return [g for g in groups if g]
+
+
 def commit_feed(settings: Settings, feed: str, interval: date, results: list[dict]) -> dict:
     """Swap the feed-day's partitions in from its per-file results; fail naming rejected files.
 

@@ -6,8 +6,8 @@ inspections) from the source folder, lands the raw files by content hash, standa
 Polars into the canonical Parquet (bad rows to rejects, with a reason), and checks each feed with
 its Great Expectations suite. Feeds come from the sources configured for them (`CUSTOMS_SOURCES`:
 the source folder, HTTP APIs, object stores). `land` and `check` are mapped over the feeds;
-standardisation is mapped over the landed files (one `standardize_file` per file, all feeds,
-in parallel on a real executor), then one `standardize` per feed swaps the feed-day's
+standardisation is mapped over the landed files (`standardize_file`: all feeds' files in at
+most `FILE_BATCHES` size-balanced batches, in parallel on a real executor), then one `standardize` per feed swaps the feed-day's
 partitions in at once and fails naming any file rejected whole. With
 `CUSTOMS_STANDARDIZED_URI` set, `check` copies each passing feed-day to that object store.
 Each feed's standardised day emits an asset event on
@@ -30,6 +30,7 @@ from airflow.sdk import Asset, AssetAlias, CronDataIntervalTimetable, Param, dag
 from customs.alerts import on_failure
 from customs.assets import (
     FEED_NAMES,
+    FILE_BATCHES,
     OWNER,
     STANDARDIZED_FEED_DAY_ALIAS,
     STANDARDIZED_FEEDS_ASSET,
@@ -66,19 +67,25 @@ def customs_daily():
         return land_feed(settings, feed, data_interval_start.date(), source_dir)
 
     @task
-    def files(landed: list[dict]) -> list[dict]:
-        """Every landed file of the day, all feeds: one `standardize_file` task each."""
-        return [ref for feed in landed for ref in feed["load"]]
+    def files(landed: list[dict]) -> list[list[dict]]:
+        """Every landed file of the day, all feeds, in at most FILE_BATCHES size-balanced batches."""
+        from customs.pipeline import batch_landed_files
 
-    @task(map_index_template="{{ landed_file }}")
-    def standardize_file(ref: dict) -> dict:
+        return batch_landed_files([ref for feed in landed for ref in feed["load"]], FILE_BATCHES)
+
+    @task(map_index_template="{{ landed_files }}")
+    def standardize_file(refs: list[dict]) -> list[dict]:
         from airflow.sdk import get_current_context
 
         from customs.pipeline import standardize_file as run
         from customs.settings import load_settings
 
-        get_current_context()["landed_file"] = f"{ref['feed']}/{ref['source_file']}"
-        return run(load_settings(), ref)
+        first = f"{refs[0]['feed']}/{refs[0]['source_file']}"
+        get_current_context()["landed_files"] = (
+            first if len(refs) == 1 else f"{first} and {len(refs) - 1} more"
+        )
+        settings = load_settings()
+        return [run(settings, ref) for ref in refs]
 
     # Per feed-day: swap the partitions in from the per-file results (also when the day
     # delivered no file at all, so the feed-day still gets its empty partition and its checks).
@@ -88,7 +95,8 @@ def customs_daily():
         from customs.settings import load_settings
 
         day = data_interval_start.date()
-        result = commit_feed(load_settings(), feed, day, list(results or []))
+        per_file = [r for batch in results or [] for r in batch]
+        result = commit_feed(load_settings(), feed, day, per_file)
         outlet_events[AssetAlias(STANDARDIZED_FEED_DAY_ALIAS)].add(
             Asset(standardized_feed_asset(feed)), extra=result
         )
@@ -109,7 +117,7 @@ def customs_daily():
         return data_interval_start.date().isoformat()
 
     landed = land.expand(feed=list(FEED_NAMES))
-    standardized_files = standardize_file.expand(ref=files(landed))
+    standardized_files = standardize_file.expand(refs=files(landed))
     standardized = standardize.partial(results=standardized_files).expand(feed=list(FEED_NAMES))
     announce(check.expand(standardized=standardized))
 

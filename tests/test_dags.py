@@ -68,3 +68,28 @@ def test_dag_files_do_not_import_heavy_libraries_at_top_level():
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     assert json.loads(out.strip().splitlines()[-1]) == []
+
+
+def test_landed_files_are_batched_by_size_without_losing_any(tmp_path):
+    """The daily DAG maps standardisation over at most FILE_BATCHES batches, balanced by size."""
+    from customs.assets import FILE_BATCHES
+    from customs.pipeline import batch_landed_files
+
+    refs = []
+    for i, size in enumerate([900, 10, 500, 400, 20, 30, 600, 5]):
+        path = tmp_path / f"f{i}"
+        path.write_bytes(b"x" * size)
+        refs.append(
+            {"feed": "orders", "source_file": f"f{i}", "sha256": f"h{i}", "landed_path": str(path)}
+        )
+
+    batches = batch_landed_files(refs, FILE_BATCHES)
+    assert len(batches) == FILE_BATCHES
+    assert sorted(r["sha256"] for b in batches for r in b) == sorted(r["sha256"] for r in refs)
+    totals = sorted(
+        sum(int(r["landed_path"] and (tmp_path / r["source_file"]).stat().st_size) for r in b)
+        for b in batches
+    )
+    assert totals[-1] == 900  # the largest file alone; the others share the rest
+    assert batch_landed_files(refs[:2], FILE_BATCHES) == [[refs[0]], [refs[1]]]
+    assert batch_landed_files([], FILE_BATCHES) == []
