@@ -36,6 +36,8 @@ from disk each time.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -280,6 +282,26 @@ def _standardize_file(
     return _FileResult(rows_read, rows_good, rows_bad, error)
 
 
+@contextmanager
+def feed_day_partitions(settings: Settings, feed: str, interval: date) -> Iterator[dict[str, Path]]:
+    """Staging folders for the feed-day's three partitions, swapped in at once on success.
+
+    Holds the feed-day's lock; yields ``{"standardized" | "rejects" | "file_loads": folder}``.
+    An exception leaves the published partitions as they were.
+    """
+    ensure_schema_files(settings)
+    with (
+        feed_lock(settings, f"standardize-{interval.isoformat()}", feed),
+        PartitionStage(settings) as stage,
+    ):
+        yield {
+            "standardized": stage.folder(standardized_feed_dir(settings, feed), interval),
+            "rejects": stage.folder(rejects_feed_dir(settings, feed), interval),
+            "file_loads": stage.folder(file_loads_feed_dir(settings, feed), interval),
+        }
+        stage.commit()
+
+
 def standardize_interval(settings: Settings, feed: str, interval: date) -> FeedLoadSummary:
     """Standardise every file landed for ``feed`` on ``interval`` (see the module docstring).
 
@@ -296,20 +318,10 @@ def standardize_interval(settings: Settings, feed: str, interval: date) -> FeedL
             feed,
             ", ".join(schema.pseudonymised),
         )
-    ensure_schema_files(settings)
     results: list[_FileResult] = []
-    with (
-        feed_lock(settings, f"standardize-{interval.isoformat()}", feed),
-        PartitionStage(settings) as stage,
-    ):
-        out = {
-            "standardized": stage.folder(standardized_feed_dir(settings, feed), interval),
-            "rejects": stage.folder(rejects_feed_dir(settings, feed), interval),
-            "file_loads": stage.folder(file_loads_feed_dir(settings, feed), interval),
-        }
+    with feed_day_partitions(settings, feed, interval) as out:
         for entry in _manifest_entries(settings, feed, interval):
             results.append(_standardize_file(settings, schema, interval, entry, out))
-        stage.commit()
     summary = FeedLoadSummary(
         feed=feed,
         interval=interval,

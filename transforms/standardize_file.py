@@ -35,16 +35,11 @@ from transforms.standardize import (
     _manifest_entries,
     _ManifestEntry,
     _standardize_file,
+    feed_day_partitions,
 )
 from transforms.storage import (
-    PartitionStage,
-    ensure_schema_files,
-    feed_lock,
-    file_loads_feed_dir,
     file_stem,
     partition_name,
-    rejects_feed_dir,
-    standardized_feed_dir,
     tmp_dir,
 )
 
@@ -113,17 +108,8 @@ def commit_feed_day(
         and r["interval"] == interval.isoformat()
         and Path(r["staged"]).is_dir()
     }
-    ensure_schema_files(settings)
     file_results: list[_FileResult] = []
-    with (
-        feed_lock(settings, f"standardize-{interval.isoformat()}", feed),
-        PartitionStage(settings) as stage,
-    ):
-        out = {
-            "standardized": stage.folder(standardized_feed_dir(settings, feed), interval),
-            "rejects": stage.folder(rejects_feed_dir(settings, feed), interval),
-            "file_loads": stage.folder(file_loads_feed_dir(settings, feed), interval),
-        }
+    with feed_day_partitions(settings, feed, interval) as out:
         for ref in landed_files(settings, feed, interval):
             done = staged.get(ref["sha256"])
             if done is None:
@@ -142,7 +128,6 @@ def commit_feed_day(
                     done["error"],
                 )
             )
-        stage.commit()
     for done in staged.values():
         shutil.rmtree(done["staged"], ignore_errors=True)
     return FeedLoadSummary(
