@@ -11,6 +11,8 @@ the inspection outcomes of the inspections feed (a finding = any result but
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import polars as pl
 
@@ -43,7 +45,15 @@ CATEGORICAL_FEATURES: tuple[str, ...] = (
 FEATURES: tuple[str, ...] = NUMERIC_FEATURES + CATEGORICAL_FEATURES
 
 DECLARATIONS_SQL = """
-with items as (
+with inspected as (
+    select distinct declaration_id from staging.stg_customs_feeds__inspections
+),
+
+selected as (
+    select * from marts.fct_risk_scores where {rows}
+),
+
+items as (
     select
         declaration_id,
         arg_min(hs_chapter, item_no) as hs_chapter,
@@ -52,8 +62,10 @@ with items as (
         max(duty_rate_pct) as max_duty_rate_pct,
         bool_or(has_order_match) as has_order_match
     from marts.fct_customs_valuation
+    where {rows}
     group by declaration_id
 )
+
 select
     scores.declaration_id,
     scores.declared_date,
@@ -79,9 +91,11 @@ select
     scores.entity_past_signalled,
     items.hs_chapter,
     items.origin_country
-from marts.fct_risk_scores as scores
+from selected as scores
 left join items on scores.declaration_id = items.declaration_id
 """
+DAYS = "declared_date >= $start and declared_date < $end"
+INSPECTED = "declaration_id in (select declaration_id from inspected)"
 
 OUTCOMES_SQL = """
 select
@@ -93,9 +107,17 @@ group by declaration_id
 """
 
 
-def read_declarations(con) -> pl.DataFrame:
-    """One row per declaration of ``fct_risk_scores`` with its features (numeric as Float64)."""
-    frame = con.sql(DECLARATIONS_SQL).pl()
+def read_declarations(
+    con, start: date | None = None, end: date | None = None, inspected: bool = False
+) -> pl.DataFrame:
+    """One row per declaration of ``fct_risk_scores`` with its features (numeric as Float64):
+    those declared in [start, end) (default: all), or with ``inspected`` only the inspected
+    ones (the training rows of every model: a small share of the declarations)."""
+    if inspected:
+        frame = con.sql(DECLARATIONS_SQL.format(rows=INSPECTED)).pl()
+    else:
+        bounds = {"start": start or date.min, "end": end or date.max}
+        frame = con.sql(DECLARATIONS_SQL.format(rows=DAYS), params=bounds).pl()
     return frame.with_columns(
         [pl.col(c).cast(pl.Float64) for c in NUMERIC_FEATURES]
         + [pl.col(c).cast(pl.String) for c in CATEGORICAL_FEATURES]

@@ -1,22 +1,27 @@
 """The customs_marts task body: score the declarations with the risk model and write the
 results into the warehouse (after ``dbt build``, before the mart checks).
 
-Writes ``marts.fct_risk_model_scores`` (recomputed as a whole every run, like the dbt marts)
-and appends one row per model to ``audit.risk_model_runs`` (replacing rows of the same run id,
+Writes ``marts.fct_risk_model_scores`` and appends one row per model to ``audit.risk_model_runs`` (replacing rows of the same run id,
 so a rerun on the same data is idempotent).
+
+Incremental: given ``since`` (the first data interval the dbt build recomputed), only the
+7-day blocks from the one holding the earliest declaration of those intervals are retrained and
+rescored, and their rows replaced; earlier blocks keep their rows, which a run over everything
+would compute identically (their models use only outcomes before their first day). Without
+``since``, or when it reaches back to the first block, everything is rescored.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 
 from customs.risk_model.features import FEATURES, read_declarations, read_outcomes
-from customs.risk_model.score import TOP_FEATURES, score_all
+from customs.risk_model.score import TOP_FEATURES, block_start, score_all
 from customs.risk_model.train import MODEL_VERSION, PARAMS, Skipped, TrainingConfig
 
 RETRAIN_DAYS = 7
@@ -155,36 +160,113 @@ def scores_frame(result) -> pl.DataFrame:
 
 
 def score_risk_model(
-    warehouse_path: Path, retrain_days: int = RETRAIN_DAYS, config: TrainingConfig | None = None
+    warehouse_path: Path,
+    retrain_days: int = RETRAIN_DAYS,
+    config: TrainingConfig | None = None,
+    since: date | None = None,
 ) -> dict:
-    """Train, score and write; returns counts and timings for the task log."""
+    """Train, score and write, one block of ``retrain_days`` at a time (memory stays that of
+    one block); returns counts and timings for the task log."""
     started = time.perf_counter()
+    config = config or TrainingConfig()
     con = _connect(warehouse_path)
     try:
-        declarations = read_declarations(con)
+        anchor, rescore_from = _rescore_from(con, since, retrain_days)
         outcomes = read_outcomes(con)
-        result = score_all(declarations, outcomes, retrain_days, config or TrainingConfig())
-        scores = scores_frame(result)
-        runs = runs_frame(result, datetime.now(UTC), retrain_days)
-        con.register("model_scores_frame", scores.to_arrow())
-        con.register("model_runs_frame", runs.to_arrow())
+        training = read_declarations(con, inspected=True)
+        first, last = con.execute(
+            "select min(declared_date), max(declared_date) from marts.fct_risk_scores"
+        ).fetchall()[0]
+        anchor = anchor or first
+        trained_at = datetime.now(UTC)
+        counts = {"declarations": 0, "scored": 0, "models": 0, "skipped": 0}
         con.execute("begin transaction")
-        con.execute(f"create or replace table {SCORES_TABLE} as select * from model_scores_frame")
+        if rescore_from is None:
+            con.execute(f"drop table if exists {SCORES_TABLE}")
+        else:
+            con.execute(f"delete from {SCORES_TABLE} where declared_date >= ?", [rescore_from])
         con.execute("create schema if not exists audit")
         con.execute(RUNS_DDL)
-        con.execute(
-            f"delete from {RUNS_TABLE} where run_id in (select run_id from model_runs_frame)"
-        )
-        con.execute(f"insert into {RUNS_TABLE} by name select * from model_runs_frame")
+        start = rescore_from or anchor
+        while first is not None and start <= last:
+            end = start + timedelta(days=retrain_days)
+            block = read_declarations(con, start, end)
+            rows = pl.concat([training, block]).unique(
+                "declaration_id", keep="first", maintain_order=True
+            )
+            result = score_all(
+                rows,
+                outcomes,
+                retrain_days,
+                config,
+                anchor=anchor,
+                score_from=start,
+                score_until=end,
+            )
+            _write(con, scores_frame(result), runs_frame(result, trained_at, retrain_days))
+            counts["declarations"] += result.scores.height
+            counts["scored"] += (
+                int(result.scores["model_score"].is_not_null().sum())
+                if ("model_score" in result.scores.columns)
+                else 0
+            )
+            counts["models"] += sum(not isinstance(r, Skipped) for r in result.runs)
+            counts["skipped"] += sum(isinstance(r, Skipped) for r in result.runs)
+            start = end
+        if not _table_exists(con, SCORES_TABLE):  # nothing to score: an empty table
+            empty = scores_frame(score_all(training.clear(), outcomes.clear()))
+            con.register("model_scores_frame", empty.to_arrow())
+            con.execute(f"create table {SCORES_TABLE} as select * from model_scores_frame")
+            con.unregister("model_scores_frame")
         con.execute("commit")
-        con.unregister("model_scores_frame")
-        con.unregister("model_runs_frame")
     finally:
         con.close()
     return {
-        "declarations": scores.height,
-        "scored": int(scores["model_score"].is_not_null().sum()),
-        "models": int((runs["status"] == "trained").sum()),
-        "skipped": int((runs["status"] == "skipped").sum()),
+        **counts,
+        "rescored_from": rescore_from.isoformat() if rescore_from else None,
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def _write(con, scores: pl.DataFrame, runs: pl.DataFrame) -> None:
+    """Append one block's scores, and its model's row (replacing a row of the same run id)."""
+    con.register("model_scores_frame", scores.to_arrow())
+    con.register("model_runs_frame", runs.to_arrow())
+    if _table_exists(con, SCORES_TABLE):
+        con.execute(f"insert into {SCORES_TABLE} by name select * from model_scores_frame")
+    else:
+        con.execute(f"create table {SCORES_TABLE} as select * from model_scores_frame")
+    con.execute(f"delete from {RUNS_TABLE} where run_id in (select run_id from model_runs_frame)")
+    con.execute(f"insert into {RUNS_TABLE} by name select * from model_runs_frame")
+    con.unregister("model_scores_frame")
+    con.unregister("model_runs_frame")
+
+
+def _rescore_from(con, since: date | None, retrain_days: int) -> tuple[date | None, date | None]:
+    """(first declared day, first day of the first block to rescore); (None, None) = all."""
+    if since is None or not _table_exists(con, SCORES_TABLE):
+        return None, None
+    anchor, earliest = con.execute(
+        """
+        select
+            (select min(declared_date) from marts.fct_risk_scores),
+            (select min(declared_date) from marts.fct_customs_valuation
+             where data_interval >= $since)
+        """,
+        {"since": since},
+    ).fetchall()[0]
+    if anchor is None:
+        return None, None
+    day = min(since, earliest) if earliest else since
+    if day <= anchor:
+        return None, None
+    return anchor, block_start(anchor, day, retrain_days)
+
+
+def _table_exists(con, table: str) -> bool:
+    schema, name = table.split(".", 1)
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()[0]
+    return bool(found and found[0])

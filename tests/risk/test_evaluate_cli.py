@@ -92,3 +92,31 @@ def test_evaluate_prints_one_row_per_ranking_with_figures_in_0_1(evaluated) -> N
     metrics = json.loads((settings.home / "evaluation" / "metrics.json").read_text())
     assert metrics["holdout_start"] == re.search(r"hold-out (\S+)", lines[0]).group(1)
     assert set(metrics["metrics"]) == set(RANKINGS)
+
+
+def test_rescoring_from_a_later_day_keeps_earlier_rows_and_matches_a_full_run(evaluated) -> None:
+    import duckdb
+
+    settings, model, _ = evaluated
+    config = TrainingConfig(window_days=90, min_rows=30, min_findings=5)
+    columns = "* exclude (model_run_id)"  # run ids are equal too; compared below on their own
+
+    def scores() -> list[tuple]:
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+            return con.execute(
+                f"select {columns}, model_run_id from marts.fct_risk_model_scores "
+                "order by declaration_id"
+            ).fetchall()
+
+    full = scores()
+    since = START + timedelta(days=8)
+    with duckdb.connect(str(settings.warehouse_path)) as con:  # spoil the rows to be rescored
+        con.execute(
+            "update marts.fct_risk_model_scores set model_score = -1 where declared_date >= ?",
+            [since - timedelta(days=2)],
+        )
+    partial = score_risk_model(settings.warehouse_path, retrain_days=3, config=config, since=since)
+    # Blocks of 3 days from 1 Sept: the block holding 9 Sept starts on 7 Sept.
+    assert partial["rescored_from"] == "2026-09-07"
+    assert 0 < partial["declarations"] < model["declarations"]
+    assert scores() == full

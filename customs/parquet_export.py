@@ -1,0 +1,111 @@
+"""Export the published tables to Parquet, rewriting only what changed since the last export.
+
+Layout under ``published/parquet/<schema>/``:
+
+- a table with a ``declared_date`` column (the facts per declaration or item, which grow by a
+  day's worth of rows each day) is a folder, one file per declared day:
+  ``<table>/<YYYY-MM-DD>.parquet`` (``<table>/undated.parquet`` for rows without a day). Every
+  file holds whole rows, ``declared_date`` included, so ``<table>/*.parquet`` reads the table.
+- any other table (dimensions, monthly reports, audit) is one file, ``<table>.parquet``.
+
+A daily run changes a few days of the large facts: a partition's file is rewritten only when
+its fingerprint (row count and two order-independent aggregates of a hash of every row,
+computed by DuckDB) differs from the one recorded at the previous export (``<table>/
+_fingerprints.json``). The fingerprint costs one scan of the table, far less than encoding it
+to Parquet again. Files are written under a hidden temporary name and renamed into place; a
+partition that no longer exists (its day was quarantined or restated away) is removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+DAY_COLUMN = "declared_date"
+UNDATED = "undated"
+FINGERPRINTS = "_fingerprints.json"
+
+
+def export_tables(con: Any, tables: list[tuple[str, str]], parquet_dir: Path) -> dict[str, int]:
+    """Export ``tables`` (schema, name) of ``con``; returns files written per table."""
+    written: dict[str, int] = {}
+    for schema, table in tables:
+        if DAY_COLUMN in _columns(con, schema, table):
+            written[f"{schema}.{table}"] = _export_by_day(con, schema, table, parquet_dir)
+        else:
+            _copy(
+                con,
+                f'select * from "{schema}"."{table}"',
+                parquet_dir / schema / f"{table}.parquet",
+            )
+            written[f"{schema}.{table}"] = 1
+    _remove_stale(parquet_dir, tables)
+    return written
+
+
+def _columns(con: Any, schema: str, table: str) -> set[str]:
+    rows = con.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _export_by_day(con: Any, schema: str, table: str, parquet_dir: Path) -> int:
+    folder = parquet_dir / schema / table
+    folder.mkdir(parents=True, exist_ok=True)
+    record = folder / FINGERPRINTS
+    before: dict[str, list] = json.loads(record.read_text()) if record.exists() else {}
+    now = {
+        (day.isoformat() if day else UNDATED): [rows, str(xor), str(total)]
+        for day, rows, xor, total in con.execute(
+            f"""
+            select {DAY_COLUMN}, count(*), bit_xor(hash(t)), sum(hash(t)::hugeint)
+            from "{schema}"."{table}" as t
+            group by {DAY_COLUMN}
+            """
+        ).fetchall()
+    }
+    written = 0
+    for day, fingerprint in sorted(now.items()):
+        target = folder / f"{day}.parquet"
+        if before.get(day) == fingerprint and target.exists():
+            continue
+        where = f"{DAY_COLUMN} is null" if day == UNDATED else f"{DAY_COLUMN} = date '{day}'"
+        _copy(con, f'select * from "{schema}"."{table}" where {where}', target)
+        written += 1
+    for stale in folder.glob("*.parquet"):
+        if stale.stem not in now:
+            stale.unlink()
+    tmp = record.with_name(f".{record.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(now, sort_keys=True))
+    os.replace(tmp, record)
+    return written
+
+
+def _copy(con: Any, query: str, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    path = str(tmp).replace("'", "''")
+    con.execute(f"copy ({query}) to '{path}' (format parquet)")
+    os.replace(tmp, target)
+
+
+def _remove_stale(parquet_dir: Path, tables: list[tuple[str, str]]) -> None:
+    """Drop exports of tables that are no longer published (file or day-partitioned folder)."""
+    import shutil
+
+    keep = {(schema, table) for schema, table in tables}
+    for path in parquet_dir.glob("*/*"):
+        name = path.name.removesuffix(".parquet") if path.is_file() else path.name
+        if path.name.startswith("."):
+            continue
+        if (path.parent.name, name) not in keep:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        elif path.is_file() and (parquet_dir / path.parent.name / name).is_dir():
+            path.unlink()  # a table exported as one file before it was split by day
+        elif path.is_dir() and (parquet_dir / path.parent.name / f"{name}.parquet").exists():
+            (parquet_dir / path.parent.name / f"{name}.parquet").unlink()

@@ -1,0 +1,77 @@
+"""Parquet export of the published tables: facts by declared day, only changed days rewritten."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+import pytest
+
+from customs.parquet_export import export_tables
+
+TABLES = [("marts", "dim_thing"), ("marts", "fct_items")]
+
+
+@pytest.fixture
+def con():
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.fct_items as select i as item_id, "
+        "date '2026-09-01' + (i % 3)::int as declared_date, i * 1.5 as value_eur "
+        "from range(30) t(i)"
+    )
+    con.execute("create table marts.dim_thing as select 'a' as thing")
+    yield con
+    con.close()
+
+
+def _table(folder) -> pl.DataFrame:
+    return pl.read_parquet(sorted(folder.glob("*.parquet"))).sort("item_id")
+
+
+def test_facts_are_split_by_day_and_read_back_whole(con, tmp_path) -> None:
+    written = export_tables(con, TABLES, tmp_path)
+    assert written == {"marts.fct_items": 3, "marts.dim_thing": 1}
+    folder = tmp_path / "marts" / "fct_items"
+    assert sorted(p.name for p in folder.glob("*.parquet")) == [
+        "2026-09-01.parquet",
+        "2026-09-02.parquet",
+        "2026-09-03.parquet",
+    ]
+    expected = con.sql("select * from marts.fct_items order by item_id").pl()
+    assert _table(folder).equals(expected)
+    assert pl.read_parquet(tmp_path / "marts" / "dim_thing.parquet")["thing"].to_list() == ["a"]
+
+
+def test_only_changed_days_are_rewritten_and_vanished_days_removed(con, tmp_path) -> None:
+    export_tables(con, TABLES, tmp_path)
+    folder = tmp_path / "marts" / "fct_items"
+    untouched = (folder / "2026-09-01.parquet").stat().st_mtime_ns
+    assert export_tables(con, TABLES, tmp_path)["marts.fct_items"] == 0
+
+    con.execute("update marts.fct_items set value_eur = 0 where item_id = 4")  # a 2 Sept row
+    con.execute("delete from marts.fct_items where declared_date = date '2026-09-03'")
+    con.execute("insert into marts.fct_items values (99, null, 1.0)")
+    assert export_tables(con, TABLES, tmp_path)["marts.fct_items"] == 2  # 2 Sept, undated
+    assert (folder / "2026-09-01.parquet").stat().st_mtime_ns == untouched
+    assert not (folder / "2026-09-03.parquet").exists()
+    assert (folder / "undated.parquet").exists()
+    expected = con.sql("select * from marts.fct_items order by item_id").pl()
+    assert _table(folder).equals(expected)
+
+
+def test_a_file_deleted_by_hand_is_written_again(con, tmp_path) -> None:
+    export_tables(con, TABLES, tmp_path)
+    (tmp_path / "marts" / "fct_items" / "2026-09-02.parquet").unlink()
+    assert export_tables(con, TABLES, tmp_path)["marts.fct_items"] == 1
+    assert (tmp_path / "marts" / "fct_items" / "2026-09-02.parquet").exists()
+
+
+def test_tables_no_longer_published_and_old_single_files_are_removed(con, tmp_path) -> None:
+    (tmp_path / "marts").mkdir(parents=True)
+    (tmp_path / "marts" / "fct_items.parquet").write_bytes(b"old single-file export")
+    export_tables(con, TABLES, tmp_path)
+    assert not (tmp_path / "marts" / "fct_items.parquet").exists()
+    export_tables(con, [("marts", "fct_items")], tmp_path)
+    assert not (tmp_path / "marts" / "dim_thing.parquet").exists()
+    assert not list(tmp_path.rglob(".*tmp-*"))
