@@ -58,7 +58,10 @@ REFERENTIAL: dict[str, list[dict[str, Any]]] = {
     "declarations": [
         {
             "column": "seller_id",
-            "parameter": "known_sellers",
+            # Computed by the checker in Polars before GX runs (a semi-join with the known
+            # values): the seller_id where it was not seen, null where it was. A value set of
+            # every known seller in the expectation would be serialised by GX for every metric.
+            "derived_column": "seller_id_if_unknown",
             # Warehouse entries (WH) are declared at import, before the warehouse records the
             # receipt that makes their seller known: only parcel/standard items are checked.
             "row_condition": {
@@ -112,13 +115,15 @@ def _unique(columns: tuple[str, ...], severity: str, description: str) -> dict[s
 
 def feed_suite(feed: FeedSchema) -> dict[str, Any]:
     countries, currencies = iso_countries(), iso_currencies()
-    columns = list(feed.standardized_schema)
+    derived = [ref["derived_column"] for ref in REFERENTIAL.get(feed.name, [])]
+    columns = [*feed.standardized_schema, *derived]
     required = [*feed.required, *LINEAGE]
     exps: list[dict[str, Any]] = [
         _exp(
             "expect_table_columns_to_match_ordered_list",
             CRITICAL,
-            "the partition has exactly the standardised columns, in order",
+            "the partition has exactly the standardised columns, in order"
+            + (f" (then the checker's derived {', '.join(derived)})" if derived else ""),
             column_list=columns,
         ),
         _exp(
@@ -224,13 +229,13 @@ def feed_suite(feed: FeedSchema) -> dict[str, Any]:
         sources = " or ".join(f"{r['feed']}.{r['column']}" for r in ref["sources"])
         exps.append(
             _exp(
-                "expect_column_values_to_be_in_set",
+                "expect_column_values_to_be_null",
                 WARNING,
                 f"referential: {ref['column']} was seen in {sources} on or before the data "
-                "interval (values computed per run from the standardised partitions; "
-                "warehouse entries excluded)",
-                column=ref["column"],
-                value_set={"$PARAMETER": ref["parameter"]},
+                f"interval ({ref['derived_column']}, derived per run from the standardised "
+                f"partitions, holds the {ref['column']} where it was not seen, null where it "
+                "was; warehouse entries excluded)",
+                column=ref["derived_column"],
                 row_condition=ref["row_condition"],
             )
         )

@@ -11,8 +11,9 @@ Great Expectations is imported only when a check runs (see ``expectations.gx_run
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -25,7 +26,6 @@ from expectations import build_suites as spec
 from expectations.results import describe, write_results
 from expectations.suite_files import (
     all_suite_names,
-    expand_column_templates,
     feed_suite_name,
     load_suite,
     mart_suite_names,
@@ -101,7 +101,7 @@ def _feed_job(settings: Settings, feed: str, interval: date, run_id: str | None)
     suite = load_suite(feed_suite_name(feed))
     return _Job(
         suite=suite,
-        frame=_read_feed(settings, feed, interval),
+        frame=_read_feed(settings, suite, feed, interval),
         interval=interval,
         run_id=run_id or f"{feed}__{interval.isoformat()}",
         parameters=_feed_parameters(settings, suite, feed, interval),
@@ -152,50 +152,73 @@ def check_feed_day(settings: Settings, feed: str, interval: date) -> list[CheckO
     )
 
 
-def check_marts(settings: Settings, interval: date, run_id: str) -> list[CheckOutcome]:
+def check_marts(
+    settings: Settings, interval: date, run_id: str, *, since: date | None = None
+) -> list[CheckOutcome]:
     """Validate every mart that has a ``mart_*`` suite, then reconcile the valuation mart with
     the declarations feed (suite ``reconcile_valuation``); raise once all were checked.
 
-    ``interval`` only files the results (``date=<interval>``): the whole mart is checked.
+    ``interval`` only files the results (``date=<interval>``). ``since`` None checks the whole
+    marts; a date checks only the rows of the marts with a ``data_interval`` from that day on
+    (the ones the last build recomputed, see ``customs.warehouse.last_build``), the small marts
+    without one whole, and reconciles the valuation rows and declaration items of those days.
+    Each mart is read with only the columns its suite names, in chunks of at most
+    ``MART_CHUNK_ROWS`` rows validated one after the other (``expectations.mart_reads``).
     """
+    from expectations.mart_reads import MartReadError, read_chunk, read_marts
+
     interval = _as_date(interval)
+    since = _as_date(since) if since is not None else None
     suites = [load_suite(name) for name in mart_suite_names()]
-    frames, reconciliation = _read_marts(settings, [s["meta"]["table"] for s in suites])
-    jobs = [
-        _Job(
-            suite=expand_column_templates(suite, list(frames[suite["meta"]["table"]].columns)),
-            frame=frames[suite["meta"]["table"]],
-            interval=interval,
-            run_id=run_id,
-            parameters={},
-            label=f"mart {suite['meta']['table']} in {settings.warehouse_path}",
-        )
-        for suite in suites
-    ]
-    jobs.append(
-        _Job(
-            suite=load_suite(RECONCILE_SUITE),
-            frame=reconciliation,
-            interval=interval,
-            run_id=run_id,
-            parameters={},
-            label=f"marts.fct_customs_valuation in {settings.warehouse_path} against "
-            f"{settings.standardized_dir / 'declarations'}",
-        )
-    )
-    return _run_checked(settings, jobs)
+    try:
+        context = read_marts(settings, suites, since, _reconcile(settings))
+        with context as (reads, reconciliation):
+            jobs = [
+                _Job(
+                    suite=read.suite,
+                    frame=[
+                        functools.partial(read_chunk, chunk, _to_pandas, read.exact_columns)
+                        for chunk in read.chunks
+                    ],
+                    interval=interval,
+                    run_id=run_id,
+                    parameters={},
+                    label=f"mart {read.table} in {settings.warehouse_path}{read.selection}",
+                )
+                for read in reads
+            ]
+            jobs.append(
+                _Job(
+                    suite=load_suite(RECONCILE_SUITE),
+                    frame=reconciliation,
+                    interval=interval,
+                    run_id=run_id,
+                    parameters={},
+                    label=f"marts.fct_customs_valuation in {settings.warehouse_path} against "
+                    f"{settings.standardized_dir / 'declarations'}"
+                    + (f" (data intervals from {since.isoformat()})" if since else ""),
+                )
+            )
+            return _run_checked(settings, jobs)
+    except MartReadError as exc:
+        raise DataQualityError(str(exc)) from None
 
 
 @dataclass(frozen=True)
 class _Job:
-    """One suite to run on one frame, and how a failure names the data."""
+    """One suite to run on one frame (or on chunks, each loaded when its run starts), and how
+    a failure names the data."""
 
     suite: dict[str, Any]
-    frame: pd.DataFrame
+    frame: pd.DataFrame | list[Callable[[], pd.DataFrame]]
     interval: date
     run_id: str
     parameters: dict[str, Any]
     label: str
+
+    @property
+    def chunks(self) -> list[pd.DataFrame | Callable[[], pd.DataFrame]]:
+        return self.frame if isinstance(self.frame, list) else [self.frame]
 
 
 def _run_checked(settings: Settings, jobs: Sequence[_Job]) -> list[CheckOutcome]:
@@ -206,25 +229,34 @@ def _run_checked(settings: Settings, jobs: Sequence[_Job]) -> list[CheckOutcome]
 
 
 def _run(settings: Settings, jobs: Sequence[_Job]) -> list[CheckOutcome]:
+    from expectations.chunks import merge_chunk_results
     from expectations.gx_run import SuiteRun, run_suites
 
     names = {job.suite["name"] for job in jobs}
+    runs, owners = [], []
+    for position, job in enumerate(jobs):
+        name = (
+            job.run_id
+            if job.interval.isoformat() in job.run_id
+            else f"{job.interval.isoformat()}__{job.run_id}"
+        )
+        chunks = job.chunks
+        for i, chunk in enumerate(chunks, start=1):
+            part = f"__part-{i}-of-{len(chunks)}" if len(chunks) > 1 else ""
+            runs.append(SuiteRun(job.suite, chunk, name + part, job.parameters))
+            owners.append(position)
     all_results = run_suites(
-        [
-            SuiteRun(
-                suite=job.suite,
-                frame=job.frame,
-                run_name=job.run_id
-                if job.interval.isoformat() in job.run_id
-                else f"{job.interval.isoformat()}__{job.run_id}",
-                parameters=job.parameters,
-            )
-            for job in jobs
-        ],
+        runs,
         data_docs_dir=settings.data_docs_dir,
         site_suites=[load_suite(n) for n in all_suite_names() if n not in names],
     )
-    return [_record(settings, job, results) for job, results in zip(jobs, all_results, strict=True)]
+    per_job: list[list[Any]] = [[] for _ in jobs]
+    for position, results in zip(owners, all_results, strict=True):
+        per_job[position].append(results)
+    return [
+        _record(settings, job, merge_chunk_results(results))
+        for job, results in zip(jobs, per_job, strict=True)
+    ]
 
 
 def _record(settings: Settings, job: _Job, results: Sequence[ExpectationResult]) -> CheckOutcome:
@@ -292,15 +324,62 @@ def _partition_dir(settings: Settings, feed: str, day: date) -> Path:
     return settings.standardized_dir / feed / f"date={day.isoformat()}"
 
 
-def _read_feed(settings: Settings, feed: str, interval: date) -> pd.DataFrame:
-    """The day's partition as pandas (GX has no Polars support); empty if nothing arrived."""
+def _read_feed(
+    settings: Settings, suite: dict[str, Any], feed: str, interval: date
+) -> pd.DataFrame:
+    """The day's partition as pandas (GX has no Polars support), with the suite's derived
+    referential columns; empty if nothing arrived."""
     folder = _partition_dir(settings, feed, interval)
     if any(folder.glob("*.parquet")):
-        frame = pl.scan_parquet(folder / "*.parquet", hive_partitioning=False).collect()
+        frame = pl.scan_parquet(folder / "*.parquet", hive_partitioning=False)
     else:
         log.warning("%s: no standardised partition at %s; checking an empty table", feed, folder)
-        frame = pl.DataFrame(schema=FEEDS[feed].standardized_schema)
-    return frame.to_pandas()
+        frame = pl.LazyFrame(schema=FEEDS[feed].standardized_schema)
+    for ref in suite.get("meta", {}).get("referential", []):
+        frame = frame.with_columns(
+            _if_unknown(ref, _known_values(settings, ref["sources"], interval))
+        )
+    return _to_pandas(frame.collect())
+
+
+def _to_pandas(frame: pl.DataFrame, *, exact: Collection[str] = ()) -> pd.DataFrame:
+    """The frame as pandas, in the dtypes GX's pandas metrics compute vectorised.
+
+    GX compares a column with ``min_value``/``max_value`` with numpy only for ``int64``,
+    ``float64`` and datetimes; any other dtype goes through a Python call per value (a decimal
+    column arrives as Python ``Decimal`` objects, ``Int32`` as a dtype GX does not recognise).
+    Decimals are therefore given as ``float64`` and integers as ``int64``. No check changes
+    outcome: the suites compare decimals only with whole bounds of at most 100,000 (0, 1, 30,
+    100,000), and a float differs from its decimal by less than 1e-16 of it, far less than the
+    10^-scale between a decimal of scale <= 10 and a bound it is not equal to. Decimals of a
+    larger scale, and the ``exact`` columns (compared with each other, where two large
+    amounts could round to the same float), stay exact.
+    """
+    floats = [
+        name
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Decimal) and (dtype.scale or 0) <= 10 and name not in exact
+    ]
+    return frame.with_columns(
+        pl.col(floats).cast(pl.Float64()),
+        pl.col(pl.Int8, pl.Int16, pl.Int32, pl.UInt8, pl.UInt16, pl.UInt32).cast(pl.Int64()),
+    ).to_pandas()
+
+
+def _if_unknown(ref: dict[str, Any], known: pl.Series) -> pl.Expr:
+    """``ref["column"]`` where its value is not among ``known``, else null (null stays null).
+
+    The suite expects this column to be null: the same rows fail as with an
+    ``expect_column_values_to_be_in_set`` on the known values, and Data Docs list the unknown
+    values themselves, while GX never sees the (large) set of known values.
+    """
+    column = pl.col(ref["column"])
+    return (
+        pl.when(column.is_in(known.implode()))
+        .then(None)
+        .otherwise(column)
+        .alias(ref["derived_column"])
+    )
 
 
 def _feed_parameters(
@@ -317,18 +396,17 @@ def _feed_parameters(
         spec.P_VOLUME_MIN: low,
         spec.P_VOLUME_MAX: high,
     }
-    for ref in meta.get("referential", []):
-        parameters[ref["parameter"]] = _known_values(settings, ref["sources"], interval)
     return parameters
 
 
-def _known_values(settings: Settings, sources: list[dict[str, str]], interval: date) -> list[str]:
+def _known_values(settings: Settings, sources: list[dict[str, str]], interval: date) -> pl.Series:
     """Distinct values of ``sources`` (feed, column) in the partitions dated up to ``interval``.
 
     Only what is standardised when the check runs counts: quarantined days are not read, and
-    the same day's partition of another feed is read only if it is already there.
+    the same day's partition of another feed is read only if it is already there. Only the
+    one column is read from each file (Parquet projection).
     """
-    values: set[str] = set()
+    scans = []
     for source in sources:
         files = [
             f
@@ -337,14 +415,14 @@ def _known_values(settings: Settings, sources: list[dict[str, str]], interval: d
             for f in sorted(folder.glob("[!._]*.parquet"))
         ]
         if files:
-            column = source["column"]
-            found = (
-                pl.scan_parquet(files, hive_partitioning=False)
-                .select(pl.col(column).drop_nulls().unique())
-                .collect()
+            scans.append(
+                pl.scan_parquet(files, hive_partitioning=False).select(
+                    pl.col(source["column"]).cast(pl.String()).alias("value")
+                )
             )
-            values.update(found[column].to_list())
-    return sorted(values)
+    if not scans:
+        return pl.Series("value", [], dtype=pl.String())
+    return pl.concat(scans).select(pl.col("value").drop_nulls().unique()).collect()["value"]
 
 
 def _file_loads_dir(settings: Settings, feed: str, day: date) -> Path:
@@ -390,56 +468,26 @@ def _volume_band(
     return int(mean * float(band["lower_ratio"])), int(-(-mean * float(band["upper_ratio"]) // 1))
 
 
-def _read_marts(
-    settings: Settings, tables: Sequence[str]
-) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Read whole mart tables and the valuation reconciliation, then close the build file.
+def _reconcile(settings: Settings) -> Callable[[Any, date | None], pd.DataFrame]:
+    def reconcile(con: Any, since: date | None) -> pd.DataFrame:
+        return _valuation_reconciliation(con, settings, settings.warehouse_path, since)
 
-    DuckDB allows one writer per file and any open handle blocks ``dbt build``, so the
-    connection lives only for these reads.
-    """
-    import duckdb
-
-    path = settings.warehouse_path
-    if not path.exists():
-        raise DataQualityError(
-            f"cannot check marts: the warehouse {path} does not exist (run dbt build first)"
-        )
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.ConnectionException as exc:
-        # In a process that already opened the file (e.g. dbt in-process), DuckDB refuses a
-        # second handle with another configuration; share the process's own instance instead.
-        if "different configuration" not in str(exc):
-            raise
-        con = duckdb.connect(str(path))
-    try:
-        frames = {}
-        for table in tables:
-            schema, name = table.split(".", 1)
-            found = con.execute(
-                "select count(*) from information_schema.tables "
-                "where table_schema = ? and table_name = ?",
-                [schema, name],
-            ).fetchone()
-            if not found or not found[0]:
-                raise DataQualityError(
-                    f"cannot check mart {table}: no such table in {path} "
-                    "(has dbt build created it?)"
-                )
-            frames[table] = con.execute(f'select * from "{schema}"."{name}"').df()
-        reconciliation = _valuation_reconciliation(con, settings, path)
-    finally:
-        con.close()
-    return frames, reconciliation
+    return reconcile
 
 
-def _valuation_reconciliation(con: Any, settings: Settings, path: Path) -> pd.DataFrame:
+def _valuation_reconciliation(
+    con: Any, settings: Settings, path: Path, since: date | None = None
+) -> pd.DataFrame:
     """One row: valuation rows against the declaration items of the standardised feed.
 
     Items are distinct (declaration_id, item_no) over every standardised partition (a
-    re-delivered item counts once, as in dbt's staging); quarantined days are not there.
+    re-delivered item counts once, as in dbt's staging); quarantined days are not there. With
+    ``since``, both sides from that day on: the partitions dated ``since`` or later, and the
+    valuation rows whose ``data_interval`` is (an item's row takes the interval of its latest
+    delivery, so the two selections hold the same items).
     """
+    from expectations.mart_reads import table_columns
+
     found = con.execute(
         "select count(*) from information_schema.tables "
         "where table_schema = 'marts' and table_name = 'fct_customs_valuation'"
@@ -449,16 +497,27 @@ def _valuation_reconciliation(con: Any, settings: Settings, path: Path) -> pd.Da
             f"cannot reconcile: no table marts.fct_customs_valuation in {path} "
             "(has dbt build created it?)"
         )
-    files = sorted((settings.standardized_dir / "declarations").glob("date=*/[!._]*.parquet"))
+    if since is not None and "data_interval" not in table_columns(
+        con, "marts.fct_customs_valuation"
+    ):
+        since = None  # a valuation mart without data intervals: reconcile it whole
+    files = [
+        f
+        for f in sorted((settings.standardized_dir / "declarations").glob("date=*/[!._]*.parquet"))
+        if since is None or f.parent.name.removeprefix("date=") >= since.isoformat()
+    ]
     items = (
         "select distinct declaration_id, item_no from read_parquet(?, hive_partitioning = false)"
         if files
         else "select cast(null as varchar) as declaration_id, cast(null as integer) as item_no "
         "where false"
     )
+    valued_where = "where data_interval >= ?" if since is not None else ""
     sql = f"""
         with items as ({items}),
-        valued as (select declaration_id, item_no from marts.fct_customs_valuation)
+        valued as (
+            select declaration_id, item_no from marts.fct_customs_valuation {valued_where}
+        )
         select
             (select count(*) from valued) as valuation_rows,
             (select count(*) from items) as declaration_items,
@@ -467,4 +526,7 @@ def _valuation_reconciliation(con: Any, settings: Settings, path: Path) -> pd.Da
             (select count(*) from valued anti join items using (declaration_id, item_no))
                 as valuations_without_item
     """
-    return con.execute(sql, [[str(f) for f in files]] if files else []).df()
+    parameters: list[Any] = [[str(f) for f in files]] if files else []
+    if since is not None:
+        parameters.append(since)
+    return con.execute(sql, parameters).df()

@@ -17,7 +17,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,10 +61,14 @@ def gx_state_dir(data_docs_dir: Path) -> Path:
 
 @dataclass(frozen=True)
 class SuiteRun:
-    """One suite to validate on one frame, with its ``$PARAMETER`` values and run name."""
+    """One suite to validate on one frame, with its ``$PARAMETER`` values and run name.
+
+    ``frame`` may be a function that returns the frame: it is then called only when the run
+    starts, so that a batch of runs (the chunks of a large mart) holds one frame at a time.
+    """
 
     suite: dict[str, Any]
-    frame: pd.DataFrame
+    frame: pd.DataFrame | Callable[[], pd.DataFrame]
     run_name: str
     parameters: dict[str, Any] = field(default_factory=dict)
 
@@ -117,11 +121,13 @@ def run_suites(
     to_render: list[Any] = []
     for run in runs:
         checkpoint, gx_suite = site.checkpoint_for(run.suite)
+        frame = run.frame() if callable(run.frame) else run.frame
         outcome = checkpoint.run(
-            batch_parameters={"dataframe": run.frame},
+            batch_parameters={"dataframe": frame},
             expectation_parameters=run.parameters,
             run_id=RunIdentifier(run_name=safe_name(run.run_name)),
         )
+        del frame
         ((result_id, suite_result),) = outcome.run_results.items()
         to_render.append(result_id)
         outputs.append(_results_in_file_order(run.suite, gx_suite, suite_result))
@@ -257,7 +263,12 @@ def _import_gx() -> Any:
     for name, level in _NOISY_LOGGERS.items():
         logging.getLogger(name).setLevel(level)
     import great_expectations as gx
+    from great_expectations.execution_engine import pandas_execution_engine
 
+    # GX fingerprints every pandas batch under this many bytes (an MD5 of
+    # ``hash_pandas_object`` over every column: a fifth of the time of a large feed check).
+    # The fingerprint only goes into the batch markers of the result, which nothing reads.
+    pandas_execution_engine.HASH_THRESHOLD = 0
     return gx
 
 

@@ -56,7 +56,7 @@ def test_sellers_known_from_orders_or_receipts_up_to_the_day_pass(
     assert outcome.failed_warning == [] and outcome.failed_critical == []
     referential = _results(outcome).filter(pl.col("details").str.contains("referential"))
     assert referential.select("column", "severity", "success").rows() == [
-        ("seller_id", "warning", True)
+        ("seller_id_if_unknown", "warning", True)
     ]
 
 
@@ -75,12 +75,13 @@ def test_an_unknown_seller_is_a_recorded_warning(
     outcome = check_feed(settings, "declarations", DAY)  # a warning: does not raise
 
     (warning,) = outcome.failed_warning
-    assert warning.startswith("expect_column_values_to_be_in_set(column=seller_id")
+    assert warning.startswith("expect_column_values_to_be_null(column=seller_id_if_unknown")
     assert 'observed 1 of 2 rows unexpected, e.g. ["S-LATER"]' in warning
     failed = _results(outcome).filter(~pl.col("success"))
     assert failed.select("column", "severity", "unexpected_count").rows() == [
-        ("seller_id", "warning", 1)
+        ("seller_id_if_unknown", "warning", 1)
     ]
+    assert "referential: seller_id was seen in orders.seller_id" in failed["details"][0]
 
 
 # --- file_loads: reconciliation (critical) and rejected share (warning) ----------------------

@@ -113,7 +113,8 @@ def test_suite_files_load_into_gx_unchanged() -> None:
 def test_feed_suite_covers_the_contract_roles(feed: str) -> None:
     schema, suite = FEEDS[feed], load_suite(f"feed_{feed}")
     (columns,) = _by(suite, "expect_table_columns_to_match_ordered_list")
-    assert columns["kwargs"]["column_list"] == list(schema.standardized_schema)
+    derived = [r["derived_column"] for r in suite["meta"].get("referential", [])]
+    assert columns["kwargs"]["column_list"] == [*schema.standardized_schema, *derived]
     assert _columns(suite, "expect_column_values_to_not_be_null") == {*schema.required, *LINEAGE}
     unique = _by(suite, "expect_compound_columns_to_be_unique")
     assert [u["kwargs"]["column_list"] for u in unique] == [list(schema.key)]
