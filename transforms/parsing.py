@@ -8,7 +8,8 @@ is ``transforms.validation``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 import polars as pl
 import pycountry
@@ -129,10 +130,16 @@ def normalize_hs_code(text: pl.Expr) -> pl.Expr:
     return text.str.replace_all(r"[.\s]", "")
 
 
+@lru_cache(maxsize=1 << 16)
+def _is_valid_ioss(value: str) -> bool:
+    return value.startswith("IM") and oss.is_valid(value)
+
+
 def valid_ioss_numbers(values: Iterable[str]) -> list[str]:
     """The IOSS numbers among ``values``: ``IM`` + 10 digits that python-stdnum's OSS check
-    (``stdnum.eu.oss``: length, digits, member-state code) accepts."""
-    return sorted({v for v in values if v.startswith("IM") and oss.is_valid(v)})
+    (``stdnum.eu.oss``: length, digits, member-state code) accepts. Answers are remembered
+    per process (the same few thousand numbers recur in every file)."""
+    return sorted({v for v in values if _is_valid_ioss(v)})
 
 
 def _case_of(values: tuple[str, ...]) -> str | None:
@@ -241,12 +248,24 @@ def typed_columns(
     Values are first tried as they are (fast path: already canonical); only those that fail
     are trimmed and normalised and tried again. Free-text columns are just trimmed.
     """
-    valid_ioss = valid_ioss or {}
-    kinds = {c: column_kind(c, t, schema) for c, t in schema.columns.items()}
-    parsed = [c for c in schema.columns if c in sources and kinds[c] != "text"]
+    lf = lf.with_columns(fast_values(schema, sources, valid_ioss))
+    return rest_values(lf, schema, sources, valid_ioss)
 
-    def v(c: str) -> pl.Expr:
-        return pl.col(f"__v_{c}")
+
+def _kinds(schema: FeedSchema) -> dict[str, str]:
+    return {c: column_kind(c, t, schema) for c, t in schema.columns.items()}
+
+
+def parsed_columns(schema: FeedSchema, sources: dict[str, str]) -> list[str]:
+    """The columns present in the file that are parsed (not free text)."""
+    kinds = _kinds(schema)
+    return [c for c in schema.columns if c in sources and kinds[c] != "text"]
+
+
+def _parser(
+    schema: FeedSchema, valid_ioss: dict[str, pl.Series]
+) -> Callable[[str, pl.Expr, bool], pl.Expr]:
+    kinds = _kinds(schema)
 
     def parse(c: str, text: pl.Expr, normalize: bool) -> pl.Expr:
         return _parse_kind(
@@ -259,7 +278,17 @@ def typed_columns(
             normalize=normalize,
         )
 
-    # 1. fast path (and trimmed free text; absent columns are typed nulls)
+    return parse
+
+
+def fast_values(
+    schema: FeedSchema,
+    sources: dict[str, str],
+    valid_ioss: dict[str, pl.Series] | None = None,
+) -> list[pl.Expr]:
+    """Step 1 of :func:`typed_columns`: ``__v_<col>`` of the values already in canonical form
+    (and trimmed free text; absent columns are typed nulls)."""
+    kinds, parse = _kinds(schema), _parser(schema, valid_ioss or {})
     first = []
     for c, dtype in schema.columns.items():
         if c not in sources:
@@ -268,7 +297,39 @@ def typed_columns(
             first.append(clean_text(pl.col(sources[c])).alias(f"__v_{c}"))
         else:
             first.append(parse(c, pl.col(sources[c]), normalize=False).alias(f"__v_{c}"))
-    lf = lf.with_columns(first)
+    return first
+
+
+def fast_path_misses(schema: FeedSchema, sources: dict[str, str]) -> list[pl.Expr]:
+    """One boolean per parsed column (named after it), on a frame with :func:`fast_values`:
+    does any row have text that the fast path did not take?"""
+    return [
+        (pl.col(f"__v_{c}").is_null() & pl.col(sources[c]).is_not_null()).any().alias(c)
+        for c in parsed_columns(schema, sources)
+    ]
+
+
+def rest_values(
+    lf: pl.LazyFrame,
+    schema: FeedSchema,
+    sources: dict[str, str],
+    valid_ioss: dict[str, pl.Series] | None = None,
+    slow: Iterable[str] | None = None,
+) -> pl.LazyFrame:
+    """Steps 2-3 of :func:`typed_columns`, on a frame with :func:`fast_values`: the values the
+    fast path did not take, cleaned, normalised and tried again, and ``__has_<col>``.
+
+    ``slow``: the parsed columns that need this at all (:func:`fast_path_misses`; default
+    all). For the others every given value was taken by the fast path, so ``__v_`` stays and
+    ``__has_`` is ``__v_`` not null: the same result without computing mostly-null columns.
+    """
+    kinds, parse = _kinds(schema), _parser(schema, valid_ioss or {})
+    present = parsed_columns(schema, sources)
+    parsed = present if slow is None else [c for c in present if c in set(slow)]
+
+    def v(c: str) -> pl.Expr:
+        return pl.col(f"__v_{c}")
+
     # 2. the rest: cleaned text of the values the fast path did not take (usually none)
     lf = lf.with_columns(
         clean_text(pl.when(v(c).is_null()).then(pl.col(sources[c]))).alias(f"__r_{c}")
@@ -278,13 +339,13 @@ def typed_columns(
     lf = with_parsed_timestamps(lf, timestamps)
 
     # 3. slow path, and whether a value was given at all
-    def slow(c: str) -> pl.Expr:
+    def slow_value(c: str) -> pl.Expr:
         if kinds[c] == "timestamp":
             return pl.col(f"__s_{c}")
         return parse(c, pl.col(f"__r_{c}"), normalize=True)
 
     lf = lf.with_columns(
-        *(pl.coalesce(v(c), slow(c)).alias(f"__v_{c}") for c in parsed),
+        *(pl.coalesce(v(c), slow_value(c)).alias(f"__v_{c}") for c in parsed),
         *(
             (v(c).is_not_null() | pl.col(f"__r_{c}").is_not_null()).alias(f"__has_{c}")
             for c in parsed

@@ -42,6 +42,10 @@ from transforms.schemas import (
 
 SCHEMA_FILE = "_schema.parquet"
 
+_SCHEMA_FILES_SEEN: dict[Path, tuple[int, int, pl.Schema]] = {}
+"""Schema files this process has written or checked: (mtime_ns, size) then, and their schema.
+A file still unchanged is not read again (each standardisation call checks all twenty)."""
+
 
 def load_id(feed: str, interval: date, sha256: str) -> str:
     """``<feed>:<YYYY-MM-DD>:<sha256[:16]>``: one load of one file for one data interval."""
@@ -106,13 +110,24 @@ def ensure_schema_files(settings: Settings) -> None:
         targets.append((manifest_feed_dir(settings, feed), MANIFEST_SCHEMA))
     for folder, schema in targets:
         path = folder / SCHEMA_FILE
-        if path.exists():
+        wanted = pl.Schema(schema)
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            stat = None
+        if stat is not None:
+            seen = _SCHEMA_FILES_SEEN.get(path)
+            if seen == (stat.st_mtime_ns, stat.st_size, wanted):
+                continue
             try:
-                if pl.read_parquet_schema(path) == pl.Schema(schema):
+                if pl.read_parquet_schema(path) == wanted:
+                    _SCHEMA_FILES_SEEN[path] = (stat.st_mtime_ns, stat.st_size, wanted)
                     continue
             except Exception:  # unreadable: rewrite it
                 pass
         write_parquet_atomic(_schema_frame(schema), path)
+        stat = path.stat()
+        _SCHEMA_FILES_SEEN[path] = (stat.st_mtime_ns, stat.st_size, wanted)
 
 
 def _hidden_tmp_name(target: Path) -> Path:

@@ -127,7 +127,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument(
-        "--stream", action="store_true", help="force the streaming path (as for files > 1 GiB)"
+        "--stream", action="store_true", help="force the streaming path (as for files > 512 MiB)"
     )
     args = parser.parse_args()
     if args.stream:

@@ -42,6 +42,15 @@ def test_ensure_schema_files(settings):
     assert (settings.standardized_dir / "orders" / "_schema.parquet").stat().st_mtime_ns == stamp
 
 
+def test_ensure_schema_files_sees_a_changed_file_after_checking_it(settings):
+    ensure_schema_files(settings)
+    ensure_schema_files(settings)  # now remembered as checked
+    path = settings.standardized_dir / "orders" / "_schema.parquet"
+    pl.DataFrame(schema={"other": pl.Int64()}).write_parquet(path)  # e.g. an older contract
+    ensure_schema_files(settings)
+    assert pl.read_parquet(path).schema == pl.Schema(FEEDS["orders"].standardized_schema)
+
+
 def test_partition_stage_swaps_whole_partitions(settings):
     live = standardized_feed_dir(settings, "orders") / "date=2026-09-01"
     live.mkdir(parents=True)

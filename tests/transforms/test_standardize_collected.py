@@ -1,0 +1,133 @@
+"""The in-memory path (standardize_collected) gives exactly the streaming path's output.
+
+Files up to IN_MEMORY_MAX_BYTES take standardize_collected (typed values kept, pseudonyms
+hashed in a second thread, slow path only for columns where the fast path missed a value);
+bigger files take prepare_frame + good_rows + rejected_rows. Both must accept and reject the
+same rows with the same values, pseudonyms and reasons. Synthetic order lines with about 0.5%
+bad or untidy values of several kinds, plus duplicate keys, a future event and a malformed
+record (~2 s).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from transform_fixtures import DAY, KEY, csv_bytes, frame, order, orders
+
+from transforms import standardize
+from transforms.landing import land_interval
+from transforms.pseudonymize import pseudonym
+from transforms.readers.canonical import read_csv_tolerant
+from transforms.schemas import DECLARATIONS, ORDERS
+from transforms.standardize import standardize_interval
+from transforms.validation import latest_event_time, standardize_collected, standardize_frame
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_standardize import synthetic_orders
+
+
+def _dirty_orders() -> pl.DataFrame:
+    rows = synthetic_orders(3000, seed=11, dirty=True)
+    # two duplicate keys and one event after the interval, beside the generated dirt
+    return pl.concat([rows, rows.head(2)]).with_columns(
+        ordered_at=pl.when(pl.int_range(pl.len()) == 5)
+        .then(pl.lit("2026-09-09T10:00:00Z"))
+        .otherwise("ordered_at")
+    )
+
+
+def _both(lf: pl.LazyFrame, schema=ORDERS):
+    kwargs = dict(source_file="f.csv", load_id="L1", latest=latest_event_time(DAY))
+    streamed = [x.collect() for x in standardize_frame(lf, schema, KEY, **kwargs)]
+    collected = [x.collect() for x in standardize_collected(lf, schema, KEY, **kwargs)]
+    return streamed, collected
+
+
+def test_collected_equals_streamed_on_dirty_rows(tmp_path):
+    rows = _dirty_orders()
+    data = rows.write_csv()
+    path = tmp_path / "o.csv"  # one malformed record too: read record by record, as landing does
+    path.write_text(data + data.splitlines()[1] + ",extra,x\n")
+    (good_s, rejects_s), (good_c, rejects_c) = _both(read_csv_tolerant(path).collect().lazy())
+    assert rejects_s.height >= 10  # the dirt is there, of several kinds
+    assert {"duplicate_key", "future_timestamp:ordered_at", "malformed_row"} <= set(
+        rejects_s["reason"].str.split(";").explode()
+    )
+    assert good_c.height + rejects_c.height == rows.height + 1
+    assert good_c.equals(good_s)
+    assert rejects_c.equals(rejects_s)
+    buyer = good_c.row(0, named=True)
+    raw_buyer = rows.row(buyer["source_row"] - 1, named=True)["buyer_id"].strip()
+    assert buyer["buyer_id"] == pseudonym(KEY, raw_buyer)
+
+
+def test_slow_path_only_where_the_fast_path_missed():
+    # untidy values in two columns only; the others take the fast path everywhere
+    rows = [
+        *orders(3),
+        order(line_id="4", currency=" eur "),
+        order(line_id="5", ordered_at="2026-09-01 10:00:00+02:00"),
+        order(line_id="6", currency="RMB"),
+        order(line_id="7", buyer_id="  BUYER-1 "),
+    ]
+    (good_s, rejects_s), (good_c, rejects_c) = _both(frame(rows))
+    assert good_c.equals(good_s) and rejects_c.equals(rejects_s)
+    assert good_c["currency"].to_list() == ["EUR"] * 6
+    assert rejects_c["reason"].to_list() == ["invalid_currency:currency"]
+    assert good_c.filter(pl.col("line_id") == "5")["ordered_at"].dt.hour().item() == 8
+    assert good_c["buyer_id"].n_unique() == 1  # trimmed before hashing
+
+
+def test_collected_other_feed_and_missing_values():
+    decl = {
+        "declaration_id": "D1",
+        "item_no": "1",
+        "declared_at": "2026-09-01T10:00:00Z",
+        "jurisdiction": "DE",
+        "declarant_id": "DC1",
+        "importer_id": "IMP-1",
+        "seller_id": "S1",
+        "parcel_id": None,
+        "ioss_number": None,
+        "procedure": "H7",
+        "hs_code": "620610",
+        "description": "blouse",
+        "origin_country": "CN",
+        "quantity": "1",
+        "gross_mass_kg": "0.2",
+        "declared_value": "19.99",
+        "currency": "EUR",
+        "transport_cost": None,
+        "insurance_cost": None,
+    }
+    rows = [decl, {**decl, "item_no": "2", "importer_id": None}, {**decl, "item_no": "1"}]
+    (good_s, rejects_s), (good_c, rejects_c) = _both(frame(rows), DECLARATIONS)
+    assert good_c.equals(good_s) and rejects_c.equals(rejects_s)
+    assert rejects_c["reason"].to_list() == ["missing:importer_id", "duplicate_key"]
+
+
+@pytest.mark.parametrize("in_memory_max", [0, None])
+def test_file_paths_give_the_same_partitions(settings, deliver, monkeypatch, in_memory_max):
+    deliver("a.csv", _dirty_orders().write_csv().encode())
+    deliver("b.csv", csv_bytes(orders(2, order_id="O-B")))
+    land_interval(settings, "orders", DAY, settings.source_dir)
+    if in_memory_max is not None:
+        monkeypatch.setattr(standardize, "IN_MEMORY_MAX_BYTES", in_memory_max)
+    summary = standardize_interval(settings, "orders", DAY)
+    assert summary.rows_read == summary.rows_standardized + summary.rows_rejected
+    assert summary.rows_read == 3002 + 2
+    home = settings.home
+    good = pl.read_parquet(home / "standardized/orders" / f"date={DAY}" / "*.parquet")
+    rejects = pl.read_parquet(home / "rejects/orders" / f"date={DAY}" / "*.parquet")
+    assert rejects.height >= 10
+    # the streamed run is the reference: compare the in-memory run against a fresh one
+    monkeypatch.setattr(standardize, "IN_MEMORY_MAX_BYTES", 0)
+    standardize_interval(settings, "orders", DAY)
+    ref_good = pl.read_parquet(home / "standardized/orders" / f"date={DAY}" / "*.parquet")
+    ref_rejects = pl.read_parquet(home / "rejects/orders" / f"date={DAY}" / "*.parquet")
+    order_by = ["source_file", "source_row"]
+    assert good.sort(order_by).equals(ref_good.sort(order_by))
+    assert rejects.sort(order_by).equals(ref_rejects.sort(order_by))
