@@ -23,11 +23,13 @@ from pathlib import Path
 
 from bench.measure import child_env, run_stage
 from bench.report import write_report
-from bench.stages import BENCH_FEEDS, count_source_rows
+from bench.stages import BENCH_FEEDS, count_source_rows, day_rows
 
 ALL_FEEDS = ("orders", "declarations", "warehouse_receipts", "warehouse_dispatches", "inspections")
 OTHER_FEEDS = tuple(f for f in ALL_FEEDS if f not in BENCH_FEEDS)
 START = date(2026, 9, 1)
+FULL_DAY = 6
+"""The incremental experiment's first day at full volume (declarations lag orders 1-5 days)."""
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -71,6 +73,7 @@ def stage_plan(
         ("pandas", "pandas_baseline", {**span, "feeds": BENCH_FEEDS, "out": str(pandas_out)}),
         ("feed_checks", "feed_checks", {**span, "feeds": ALL_FEEDS}),
         ("dbt_build", "dbt_build", {"full_refresh": True}),
+        ("risk_model", "risk_model", {}),
         ("mart_checks", "mart_checks", {"interval": last}),
         ("publish", "publish", {}),
     ]
@@ -178,6 +181,7 @@ def run_incremental(home: Path, scale: float, seed: int, history_days: int = 30)
             ("standardise", "standardise", {**span, "feeds": ALL_FEEDS}),
             ("feed_checks", "feed_checks", {**span, "feeds": ALL_FEEDS}),
             ("dbt_build", "dbt_build", {"full_refresh": full_refresh}),
+            ("risk_model", "risk_model", {}),
             ("mart_checks", "mart_checks", {"interval": last}),
             ("publish", "publish", {}),
         ]
@@ -191,15 +195,26 @@ def run_incremental(home: Path, scale: float, seed: int, history_days: int = 30)
             )
         return out
 
+    # Declarations follow their orders by 1-5 days, so the first days of a generated sample
+    # hold few declarations: day FULL_DAY is also measured alone, the first day at full volume.
     first_day = day_run(START, 1)
-    history = day_run(START + timedelta(days=1), history_days - 2)
+    ramp_up = day_run(START + timedelta(days=1), FULL_DAY - 2)
+    full_day = day_run(START + timedelta(days=FULL_DAY - 1), 1)
+    history = day_run(START + timedelta(days=FULL_DAY), history_days - FULL_DAY - 1)
     last_day = day_run(START + timedelta(days=history_days - 1), 1)
     refresh = run_stage("dbt_build", {"full_refresh": True}, env, log)
     return {
         "scale": scale,
         "history_days": history_days,
+        "full_day": FULL_DAY,
         "source_rows": count_source_rows(source / "landing"),
+        "day_rows": day_rows(
+            source / "landing",
+            [START, START + timedelta(days=FULL_DAY - 1), START + timedelta(days=history_days - 1)],
+        ),
         "first_day": first_day,
+        "ramp_up": ramp_up,
+        "full_volume_day": full_day,
         "history": history,
         "last_day": last_day,
         "full_refresh_dbt": {**asdict(refresh), "stage": "dbt_build_full_refresh"},

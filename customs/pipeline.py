@@ -173,13 +173,35 @@ def build_marts(settings: Settings, full_refresh: bool = False) -> dict:
         else None
     )
     result = dbt_build(settings, full_refresh=full_refresh, dbt_vars=dbt_vars)
-    return {"seconds": round(result.seconds, 1), "row_counts": dict(result.row_counts)}
+    return {
+        "seconds": round(result.seconds, 1),
+        "row_counts": dict(result.row_counts),
+        # None: a full refresh; else the first data_interval recomputed (last_build has it too).
+        "rebuilt_from": result.rebuilt_from.isoformat() if result.rebuilt_from else None,
+    }
 
 
-def check_marts(settings: Settings, interval: date, run_id: str) -> dict:
+def rebuilt_since(settings: Settings) -> date | None:
+    """The first data interval the steps after ``dbt build`` must redo (risk model, mart
+    checks): every day the builds since the last publish recomputed; None = every day."""
+    from customs.warehouse import last_build
+
+    return last_build(settings).unpublished_from
+
+
+def score_risk_model(settings: Settings, since: date | None = None) -> dict:
+    """Score the declarations with the risk model; with ``since`` (the first data interval the
+    build recomputed) only the days from the block holding it are rescored."""
+    from customs.risk_model.task import score_risk_model as score
+
+    return score(settings.warehouse_path, since=since)
+
+
+def check_marts(settings: Settings, interval: date, run_id: str, since: date | None = None) -> dict:
+    """The mart suites; with ``since``, the large facts only from that data interval on."""
     from expectations.checkpoints import check_marts as run_mart_suites
 
-    outcomes = run_mart_suites(settings, interval, run_id)
+    outcomes = run_mart_suites(settings, interval, run_id, since=since)
     return {
         "suites": [o.suite for o in outcomes],
         "failed_warning": [w for o in outcomes for w in o.failed_warning],

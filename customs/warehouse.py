@@ -13,6 +13,7 @@ another process (an Airflow worker is long-lived) and makes later read-only conn
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -20,12 +21,22 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from customs.settings import Settings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 PUBLISHED_SCHEMAS = ("marts", "audit")
+BUILD_RECORD_NAME = "last_build.json"
+# Feeds whose changed day D means: every mart row with data_interval >= D is recomputed
+# (orders precede the declarations they match; inspections only weigh on later declarations).
+DAY_FEEDS = ("declarations", "orders", "inspections")
+# Feeds that only move the deductive value of warehouse lots: their marts are full tables, and
+# warehouse entries inside the sales window are revalued by every build; a change older than
+# the window asks for a full refresh.
+LOT_FEEDS = ("warehouse_receipts", "warehouse_dispatches")
+DEDUCTIVE_SALES_WINDOW_DAYS = 90  # dbt var deductive_sales_window_days (dbt_project.yml)
 _FAILED_STATUSES = {"error", "fail", "runtime error"}
 
 
@@ -47,6 +58,167 @@ class BuildResult:
     failures: list[str]
     row_counts: dict[str, int]
     warnings: list[str] = field(default_factory=list)
+    # None: every day was rebuilt (full refresh); else the first data_interval recomputed.
+    rebuilt_from: date | None = None
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    """What the last successful ``dbt build`` recomputed.
+
+    ``rebuilt_from`` None: a full refresh, every day was rebuilt. A date D: every mart row whose
+    ``data_interval`` is D or later was recomputed and none before (warehouse entries inside
+    the deductive sales window, from ``lots_revalued_from``, are revalued too). Steps after the
+    build use ``unpublished_from`` as their ``since``: the earliest day rebuilt by any build
+    since the last successful publish, so a marts run that failed after its build (a risk model
+    or mart check error) leaves its days to be redone by the next run, not skipped.
+    """
+
+    rebuilt_from: date | None
+    built_at: datetime | None
+    full_refresh: bool
+    reason: str
+    lots_revalued_from: date | None = None
+    unpublished_from: date | None = None
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    rebuilt_from: date | None
+    lots_revalued_from: date | None
+    reason: str
+    partitions: dict[str, dict[str, str]]
+
+    @property
+    def full_refresh(self) -> bool:
+        return self.rebuilt_from is None
+
+
+def build_record_path(settings: Settings) -> Path:
+    return settings.warehouse_path.parent / BUILD_RECORD_NAME
+
+
+def last_build(settings: Settings) -> BuildRecord:
+    """The record of the last successful build; without one, "everything" (rebuilt_from None)."""
+    stored = _read_build_record(settings)
+    if stored is None:
+        return BuildRecord(None, None, True, "no build recorded")
+    return BuildRecord(
+        rebuilt_from=_date_or_none(stored["rebuilt_from"]),
+        built_at=datetime.fromisoformat(stored["built_at"]),
+        full_refresh=stored["rebuilt_from"] is None,
+        reason=stored["reason"],
+        lots_revalued_from=_date_or_none(stored.get("lots_revalued_from")),
+        unpublished_from=_date_or_none(stored.get("unpublished_from")),
+    )
+
+
+def _date_or_none(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _read_build_record(settings: Settings) -> dict | None:
+    path = build_record_path(settings)
+    if not path.exists() or not settings.warehouse_path.exists():
+        return None
+    return json.loads(path.read_text())
+
+
+def standardized_partitions(settings: Settings) -> dict[str, dict[str, str]]:
+    """Per feed and day, a fingerprint of the standardised partition's files (name, size, mtime):
+    a file loaded again, added or replaced changes it. Quarantined days are gone from here."""
+    partitions: dict[str, dict[str, str]] = {}
+    for feed in (*DAY_FEEDS, *LOT_FEEDS):
+        days: dict[str, str] = {}
+        for folder in sorted((settings.standardized_dir / feed).glob("date=*")):
+            files = sorted(
+                f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}"
+                for f in folder.glob("*.parquet")
+            )
+            if files:
+                days[folder.name.removeprefix("date=")] = hashlib.sha256(
+                    "\n".join(files).encode()
+                ).hexdigest()[:16]
+        partitions[feed] = days
+    return partitions
+
+
+def plan_build(settings: Settings, *, full_refresh: bool = False) -> BuildPlan:
+    """Which days the next build must recompute: the earliest feed day whose standardised
+    partition changed since the last successful build, or the latest day when none did (a
+    cheap, idempotent re-run). Everything (a full refresh) when asked, on the first build, or
+    when a change cannot be confined to later days: a partition that was built is gone
+    (quarantined or deleted), or a warehouse feed changed before the deductive sales window."""
+    partitions = standardized_partitions(settings)
+    all_days = sorted({day for days in partitions.values() for day in days})
+    latest = date.fromisoformat(all_days[-1]) if all_days else None
+    lots_from = latest - timedelta(days=DEDUCTIVE_SALES_WINDOW_DAYS + 1) if latest else None
+
+    def everything(reason: str) -> BuildPlan:
+        return BuildPlan(None, None, reason, partitions)
+
+    if full_refresh:
+        return everything("full refresh requested")
+    previous = _read_build_record(settings)
+    if previous is None or latest is None:
+        return everything("no earlier build recorded")
+    before = previous.get("partitions", {})
+    changed: list[date] = []
+    for feed, days in partitions.items():
+        gone = set(before.get(feed, {})) - set(days)
+        if gone:
+            return everything(
+                f"{feed} partition(s) {', '.join(sorted(gone))} built before are gone"
+            )
+        for day, fingerprint in days.items():
+            if before.get(feed, {}).get(day) == fingerprint:
+                continue
+            if feed in DAY_FEEDS:
+                changed.append(date.fromisoformat(day))
+            elif lots_from is not None and date.fromisoformat(day) < lots_from:
+                return everything(f"{feed} {day} changed before the deductive sales window")
+    rebuilt_from = min([*changed, latest])
+    reason = "changed feed days" if changed else "no feed day changed: latest day only"
+    return BuildPlan(rebuilt_from, lots_from, reason, partitions)
+
+
+def _write_build_record(settings: Settings, plan: BuildPlan) -> None:
+    previous = _read_build_record(settings)
+    unpublished_from = plan.rebuilt_from
+    if previous is not None and not previous.get("published", False):
+        # The previous build's days were never published: the steps after this build redo them.
+        earlier = _date_or_none(previous.get("unpublished_from"))
+        unpublished_from = (
+            None
+            if earlier is None or plan.rebuilt_from is None
+            else min(earlier, plan.rebuilt_from)
+        )
+    record = {
+        "unpublished_from": unpublished_from.isoformat() if unpublished_from else None,
+        "published": False,
+        "rebuilt_from": plan.rebuilt_from.isoformat() if plan.rebuilt_from else None,
+        "lots_revalued_from": (
+            plan.lots_revalued_from.isoformat() if plan.lots_revalued_from else None
+        ),
+        "built_at": datetime.now(UTC).isoformat(),
+        "reason": plan.reason,
+        "partitions": plan.partitions,
+    }
+    _store_build_record(settings, record)
+
+
+def _store_build_record(settings: Settings, record: dict) -> None:
+    path = build_record_path(settings)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(record, indent=1))
+    os.replace(tmp, path)
+
+
+def _mark_published(settings: Settings) -> None:
+    """The last build's days are published: the next build's steps start from its own days."""
+    record = _read_build_record(settings)
+    if record is not None:
+        _store_build_record(settings, {**record, "published": True})
 
 
 def dbt_command() -> list[str]:
@@ -92,6 +264,7 @@ def build_marts(
     *,
     full_refresh: bool = False,
     dbt_vars: dict[str, object] | None = None,
+    skip_tests: bool = False,
 ) -> BuildResult:
     """Run ``dbt build`` (seeds, models, data tests, unit tests, contracts) on the build file.
 
@@ -101,6 +274,12 @@ def build_marts(
     tests) are returned in the result, not raised. ``full_refresh`` rebuilds the incremental
     facts from scratch (same rows as the incremental runs); ``dbt_vars`` override project vars,
     e.g. ``{"hs_nomenclature_path": "/path/to/harmonized-system.csv"}``.
+
+    Otherwise the build is incremental (``plan_build``): the models recompute the days from the
+    earliest feed day changed since the last successful build (dbt vars ``rebuild_from`` and
+    ``lots_revalued_from``), and a successful build of the whole project is recorded for
+    ``last_build``. ``skip_tests`` leaves out data and unit tests (seeds and models only). A build that needs everything (first build, a quarantined partition) runs
+    as a full refresh on its own.
     """
     from expectations.results import ensure_schema_file as ensure_dq_results_schema_file
     from transforms.reference_data import export_fx_rates, export_vat_rates
@@ -125,12 +304,22 @@ def build_marts(
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
     ]
+    plan = plan_build(settings, full_refresh=full_refresh)
     if select:
         command += ["--select", select]
-    if full_refresh:
+    if skip_tests:
+        command += ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+    if plan.full_refresh:
         command.append("--full-refresh")
-    if dbt_vars:
-        command += ["--vars", json.dumps(dbt_vars)]
+        if not select:
+            # A half-done full refresh must not pass for a base that later days build on.
+            build_record_path(settings).unlink(missing_ok=True)
+    build_vars = dict(dbt_vars or {})
+    if not plan.full_refresh:
+        build_vars["rebuild_from"] = plan.rebuilt_from.isoformat()
+        build_vars["lots_revalued_from"] = plan.lots_revalued_from.isoformat()
+    if build_vars:
+        command += ["--vars", json.dumps(build_vars)]
     started = time.monotonic()
     completed = subprocess.run(
         command,
@@ -170,6 +359,8 @@ def build_marts(
             failures,
         )
 
+    if not select:
+        _write_build_record(settings, plan)
     return BuildResult(
         seconds=seconds,
         models=counts["model"],
@@ -179,6 +370,7 @@ def build_marts(
         failures=failures,
         row_counts=_row_counts(settings.warehouse_path) if duckdb_target else {},
         warnings=warnings,
+        rebuilt_from=plan.rebuilt_from,
     )
 
 
@@ -226,13 +418,17 @@ def _row_counts(database: Path) -> dict[str, int]:
 
 
 def publish_snapshot(settings: Settings) -> Path:
-    """Copy the build file to ``published/warehouse.duckdb`` and export marts and audit to Parquet.
+    """Copy the build file to ``published/warehouse.duckdb`` and export marts and audit to Parquet
+    (the large facts by declared day, rewriting only the days that changed:
+    ``customs.parquet_export``).
 
     The copy is written beside the target and renamed onto it (``os.replace`` is atomic on one
     file system), so a reader sees either the previous snapshot or the new one, never half a file;
     a reader that has the previous snapshot open keeps reading it. Call only while no build runs.
     """
     import duckdb
+
+    from customs.parquet_export import export_tables
 
     source = settings.warehouse_path
     if not source.exists():
@@ -246,18 +442,7 @@ def publish_snapshot(settings: Settings) -> Path:
     # short-lived connection to the build file.
     with duckdb.connect(str(source)) as con:
         con.execute("checkpoint")
-        tables = _published_tables(con)
-        for schema, table in tables:
-            target = parquet_dir / schema / f"{table}.parquet"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.tmp-{pid}")
-            path = str(tmp).replace("'", "''")
-            con.execute(f'copy "{schema}"."{table}" to \'{path}\' (format parquet)')
-            os.replace(tmp, target)
-    exported = {parquet_dir / schema / f"{table}.parquet" for schema, table in tables}
-    for stale in parquet_dir.glob("*/*.parquet"):
-        if stale not in exported:
-            stale.unlink()
+        export_tables(con, _published_tables(con), parquet_dir)
 
     tmp = published.with_name(f"{published.name}.tmp-{pid}")
     try:
@@ -267,4 +452,5 @@ def publish_snapshot(settings: Settings) -> Path:
         os.replace(tmp, published)
     finally:
         tmp.unlink(missing_ok=True)
+    _mark_published(settings)
     return published

@@ -60,17 +60,21 @@ def customs_marts():
 
     @task(pool=DUCKDB_WRITER_POOL)
     def risk_model(built: dict) -> dict:
-        from customs.risk_model.task import score_risk_model
+        from customs.pipeline import rebuilt_since, score_risk_model
         from customs.settings import load_settings
 
-        return score_risk_model(load_settings().warehouse_path)
+        settings = load_settings()
+        return score_risk_model(settings, since=rebuilt_since(settings))
 
     @task(pool=DUCKDB_WRITER_POOL)
     def check(built: dict, run_id=None, dag_run=None) -> dict:
-        from customs.pipeline import check_marts
+        from customs.pipeline import check_marts, rebuilt_since
         from customs.settings import load_settings
 
-        return check_marts(load_settings(), dag_run.run_after.date(), run_id)
+        settings = load_settings()
+        return check_marts(
+            settings, dag_run.run_after.date(), run_id, since=rebuilt_since(settings)
+        )
 
     @task(pool=DUCKDB_WRITER_POOL, outlets=[Asset(PUBLISHED_WAREHOUSE_ASSET)])
     def publish(checked: dict) -> str:

@@ -7,12 +7,23 @@
     Either fires when the other chapter's duty rate is at least
     var('misclassification_min_duty_gap_pct') points higher than the declared one.
 #}
+{{ config(
+    materialized='table' if target.type == 'spark' else 'incremental',
+    unique_key=['declaration_id', 'item_no'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuilt_days() }}"
+) }}
+
 with
 
+-- A daily build (macros/incremental_days.sql) checks the items of the rebuilt days.
 valued_items as (
     select
         declaration_id,
         item_no,
+        data_interval,
+        procedure,
         jurisdiction,
         declared_date,
         hs_chapter,
@@ -23,6 +34,9 @@ valued_items as (
         import_tax_rate_pct,
         intrinsic_value_jc / fx_rate_eur as intrinsic_value_eur
     from {{ ref('fct_customs_valuation') }}
+    {% if is_incremental() %}
+        where {{ in_rebuilt_days() }}
+    {% endif %}
 ),
 
 order_lines as (
@@ -32,6 +46,9 @@ order_lines as (
         hs_code as listing_hs_code
     from {{ ref('stg_customs_feeds__orders') }}
     where hs_code is not null
+        {% if is_incremental() %}
+            and order_id in (select rebuilt.matched_order_id from valued_items as rebuilt)
+        {% endif %}
 ),
 
 keywords as (
@@ -41,10 +58,13 @@ keywords as (
     from {{ ref('hs_description_keywords') }}
 ),
 
+-- Membership on the declaration date (GB left the EU): one row per item.
 jurisdictions as (
-    select distinct
+    select
         jurisdiction,
-        is_eu
+        is_eu,
+        valid_from,
+        valid_to
     from {{ ref('jurisdictions') }}
 ),
 
@@ -86,7 +106,13 @@ items as (
             valued_items.declaration_id = description_chapters.declaration_id
             and valued_items.item_no = description_chapters.item_no
     left join jurisdictions
-        on valued_items.jurisdiction = jurisdictions.jurisdiction
+        on
+            valued_items.jurisdiction = jurisdictions.jurisdiction
+            and valued_items.declared_date >= jurisdictions.valid_from
+            and (
+                valued_items.declared_date <= jurisdictions.valid_to
+                or jurisdictions.valid_to is null
+            )
 ),
 
 listing_duty as (
@@ -96,8 +122,9 @@ listing_duty as (
         'jurisdiction',
         'is_eu',
         'listing_hs_code',
-        'declared_date'
-    ) | replace('duty_rates.duty_rate_pct', 'duty_rates.duty_rate_pct as listing_duty_rate_pct') }}
+        'declared_date',
+        output_column='listing_duty_rate_pct'
+    ) }}
 ),
 
 description_duty as (
@@ -107,12 +134,9 @@ description_duty as (
         'jurisdiction',
         'is_eu',
         'description_hs_chapter',
-        'declared_date'
-    ) | replace(
-        'duty_rates.duty_rate_pct', 'duty_rates.duty_rate_pct as description_duty_rate_pct'
-    ) | replace(
-        'as duty_rate_rank', 'as description_duty_rate_rank'
-    ) | replace('where duty_rate_rank = 1', 'where description_duty_rate_rank = 1') }}
+        'declared_date',
+        output_column='description_duty_rate_pct'
+    ) }}
 ),
 
 gaps as (
@@ -133,6 +157,9 @@ final as (
     select
         declaration_id,
         item_no,
+        data_interval,
+        procedure,
+        declared_date,
         listing_hs_code,
         cast(
             case when listing_hs_code is not null then listing_duty_rate_pct end

@@ -5,12 +5,21 @@
     window, excluding items the value-gap signal flags; HS4 x origin, then chapter x origin,
     when the HS6 reference rests on fewer than var('reference_min_observations') items.
 #}
+{{ config(
+    materialized='table' if target.type == 'spark' else 'incremental',
+    unique_key=['declaration_id', 'item_no'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuilt_days(with_lots=false) }}"
+) }}
+
 with
 
-valued_items as (
+all_valued_items as (
     select
         declaration_id,
         item_no,
+        data_interval,
         declared_date,
         hs6,
         hs_chapter,
@@ -25,6 +34,26 @@ valued_items as (
         ) as tax_rate
     from {{ ref('fct_customs_valuation') }}
     where procedure != 'WH' and quantity > 0
+),
+
+-- A daily build (macros/incremental_days.sql) scores the items of the rebuilt days, against
+-- the pool of items declared inside the trailing window before the earliest of them.
+valued_items as (
+    select
+        *,
+        {% if is_incremental() %}
+            data_interval >= {{ rebuild_from_date() }}
+        {% else %}
+            true
+        {% endif %} as is_rebuilt
+    from all_valued_items
+    {% if is_incremental() %}
+        where declared_date >= (
+                select min(rebuilt.declared_date) - {{ var('reference_window_days') }}
+                from all_valued_items as rebuilt
+                where rebuilt.data_interval >= {{ rebuild_from_date() }}
+            )
+    {% endif %}
 ),
 
 value_gap_items as (
@@ -74,6 +103,7 @@ reference_keys as (
         origin_country,
         declared_date
     from items_by_level
+    where is_rebuilt
 ),
 
 references_by_level as (
@@ -120,7 +150,8 @@ items_with_reference as (
             and items.origin_country = refs.origin_country
             and items.declared_date = refs.declared_date
     where
-        refs.reference_observations >= {{ var('reference_min_observations') }}
+        items.is_rebuilt
+        and refs.reference_observations >= {{ var('reference_min_observations') }}
 ),
 
 chosen_reference as (
@@ -137,6 +168,7 @@ final as (
     select
         items.declaration_id,
         items.item_no,
+        items.data_interval,
         chosen.level_name as reference_level,
         coalesce(chosen.reference_observations, 0) as reference_observations,
         cast(items.unit_value_eur as decimal(18, 4)) as unit_value_eur,
@@ -178,6 +210,7 @@ final as (
         on
             items.declaration_id = chosen.declaration_id
             and items.item_no = chosen.item_no
+    where items.is_rebuilt
 )
 
 select * from final

@@ -1,10 +1,33 @@
+{#
+    Incremental on DuckDB (macros/incremental_days.sql): a build matches the items of the
+    rebuilt days (their latest delivery among the rebuilt days' files: a later file always wins)
+    against the order lines of their parcels and of the fallback window.
+#}
+{{ config(
+    materialized='table' if target.type == 'spark' else 'incremental',
+    unique_key=['declaration_id', 'item_no'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuilt_days(with_lots=false) }}"
+) }}
+
 with
 
-declaration_items as (
-    select * from {{ ref('stg_customs_feeds__declarations') }}
+all_declaration_items as (
+    select
+        *,
+        {{ load_day() }} as data_interval
+    from {{ ref('stg_customs_feeds__declarations') }}
 ),
 
-order_lines as (
+declaration_items as (
+    select * from all_declaration_items
+    {% if is_incremental() %}
+        where data_interval >= {{ rebuild_from_date() }}
+    {% endif %}
+),
+
+all_order_lines as (
     select
         marketplace,
         order_id,
@@ -24,6 +47,46 @@ order_lines as (
         source_row
     from {{ ref('stg_customs_feeds__orders') }}
 ),
+
+-- A rebuild reads only the order lines the rebuilt items can match: those of their parcels,
+-- and those ordered inside the fallback window before the earliest of them (every delivery
+-- of such a line, so that the latest one still wins).
+{% if is_incremental() %}
+    needed_order_line_keys as (
+        select distinct
+            order_lines_in_window.marketplace,
+            order_lines_in_window.order_id,
+            order_lines_in_window.line_id
+        from all_order_lines as order_lines_in_window
+        where
+            order_lines_in_window.parcel_id in (
+                select items.parcel_id from declaration_items as items
+            )
+            or order_lines_in_window.ordered_date >= (
+                select
+                    cast({{ dbt.dateadd(
+                        'day',
+                        '-' ~ var('fallback_match_window_days'),
+                        'min(items.declared_date)'
+                    ) }} as date)
+                from declaration_items as items
+            )
+    ),
+
+    order_lines as (
+        select all_order_lines.*
+        from all_order_lines
+        inner join needed_order_line_keys as needed
+            on
+                all_order_lines.marketplace = needed.marketplace
+                and all_order_lines.order_id = needed.order_id
+                and all_order_lines.line_id = needed.line_id
+    ),
+{% else %}
+    order_lines as (
+        select * from all_order_lines
+    ),
+{% endif %}
 
 -- A row delivered again in a later file counts once: keep the delivery of the latest load
 -- (load_id starts with the feed and the data interval, so it sorts by interval).
@@ -47,8 +110,6 @@ order_lines_ranked_by_delivery as (
     from order_lines
 ),
 
--- Declarants list a parcel's items in the order of the marketplace's lines: the n-th line of
--- the parcel (by line_id) is item n of the declaration of that parcel.
 latest_order_lines as (
     select * from order_lines_ranked_by_delivery
     where delivery_rank = 1
@@ -59,9 +120,14 @@ latest_declaration_items as (
     where delivery_rank = 1
 ),
 
+-- Declarants list a parcel's items in the order of the marketplace's lines: the n-th line of
+-- the parcel (by line_id) is item n of the declaration of that parcel. Numbered on narrow rows.
 order_lines_numbered_in_parcel as (
     select
-        *,
+        parcel_id,
+        marketplace,
+        order_id,
+        line_id,
         row_number() over (
             partition by parcel_id
             order by line_id, marketplace, order_id
@@ -94,6 +160,13 @@ order_lines_outside_declared_parcels as (
             select declared.parcel_id
             from latest_declaration_items as declared
             where declared.parcel_id is not null
+            {% if is_incremental() %}
+                union all
+                select kept.parcel_id
+                from {{ this }} as kept
+                where kept.parcel_id is not null
+                    and kept.data_interval < {{ rebuild_from_date() }}
+            {% endif %}
         )
 ),
 
@@ -181,6 +254,7 @@ final as (
         declaration_items.source_file,
         declaration_items.source_row,
         declaration_items.load_id,
+        declaration_items.data_interval,
         order_lines.marketplace,
         order_lines.order_id as matched_order_id,
         order_lines.line_id as matched_line_id,

@@ -1,7 +1,21 @@
+{# Incremental on DuckDB: the rebuilt days (macros/incremental_days.sql). #}
+{{ config(
+    materialized='table' if target.type == 'spark' else 'incremental',
+    unique_key=['declaration_id', 'item_no'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuilt_days(consignments_of='int_declaration_items_valued') }}"
+) }}
+
 with
 
 valued_items as (
     select * from {{ ref('int_declaration_items_valued') }}
+    {% if is_incremental() %}
+        where
+            {{ in_rebuilt_days() }}
+            or {{ in_rebuilt_consignments('int_declaration_items_valued') }}
+    {% endif %}
 ),
 
 import_regimes as (
@@ -13,29 +27,70 @@ vat_rates as (
 ),
 
 -- Thresholds apply to the consignment (the parcel; a declaration without a parcel is its own
--- consignment) and its intrinsic value: the goods without transport and insurance.
-items_in_consignments as (
+-- consignment) and its intrinsic value: the goods without transport and insurance. Sums and
+-- positions are computed on narrow rows and joined back by key (windows over the wide item
+-- rows cost most of this model at 1M items).
+item_consignments as (
     select
-        *,
+        declaration_id,
+        item_no,
         coalesce(parcel_id, declaration_id) as consignment_id,
-        cast(
-            sum(intrinsic_value_jc) over (
-                partition by coalesce(parcel_id, declaration_id)
-            ) as decimal(18, 2)
-        ) as consignment_intrinsic_value_jc,
-        row_number() over (
-            partition by coalesce(parcel_id, declaration_id), hs6
-            order by declaration_id, item_no
-        ) as position_in_consignment_hs6
+        hs6,
+        intrinsic_value_jc
     from valued_items
 ),
 
+consignment_values as (
+    select
+        consignment_id,
+        cast(sum(intrinsic_value_jc) as decimal(18, 2)) as consignment_intrinsic_value_jc
+    from item_consignments
+    group by consignment_id
+),
+
+item_positions as (
+    select
+        declaration_id,
+        item_no,
+        consignment_id,
+        row_number() over (
+            partition by consignment_id, hs6
+            order by declaration_id, item_no
+        ) as position_in_consignment_hs6
+    from item_consignments
+),
+
+items_in_consignments as (
+    select
+        items.*,
+        positions.consignment_id,
+        consignment_values.consignment_intrinsic_value_jc,
+        positions.position_in_consignment_hs6
+    from valued_items as items
+    inner join item_positions as positions
+        on items.declaration_id = positions.declaration_id
+            and items.item_no = positions.item_no
+    inner join consignment_values
+        on positions.consignment_id = consignment_values.consignment_id
+),
+
 -- The regime in force on the declaration date; a row limited to the item's origin wins.
-items_with_regime as (
+-- Chosen per distinct (jurisdiction, date, origin), then joined to the items on equality.
+regime_keys as (
+    select distinct
+        case when is_eu then 'EU' else jurisdiction end as regime_jurisdiction,
+        declared_date,
+        origin_country
+    from valued_items
+),
+
+regimes_by_key as (
     select *
     from (
         select
-            items.*,
+            regime_keys.regime_jurisdiction,
+            regime_keys.declared_date,
+            regime_keys.origin_country,
             import_regimes.regime as low_value_regime,
             import_regimes.duty_free_max,
             import_regimes.flat_duty_max,
@@ -46,29 +101,51 @@ items_with_regime as (
             import_regimes.import_tax_name,
             import_regimes.import_tax_rate_pct as regime_tax_rate_pct,
             row_number() over (
-                partition by items.declaration_id, items.item_no
+                partition by
+                    regime_keys.regime_jurisdiction,
+                    regime_keys.declared_date,
+                    regime_keys.origin_country
                 order by
                     case when import_regimes.origin_countries is null then 1 else 0 end,
                     import_regimes.valid_from desc
             ) as regime_rank
-        from items_in_consignments as items
+        from regime_keys
         left join import_regimes
-            on import_regimes.jurisdiction
-                = case when items.is_eu then 'EU' else items.jurisdiction end
-                and items.declared_date >= import_regimes.valid_from
+            on regime_keys.regime_jurisdiction = import_regimes.jurisdiction
+                and regime_keys.declared_date >= import_regimes.valid_from
                 and (
-                    items.declared_date <= import_regimes.valid_to
+                    regime_keys.declared_date <= import_regimes.valid_to
                     or import_regimes.valid_to is null
                 )
                 and (
                     import_regimes.origin_countries is null
                     or {{ dbt.position(
-                        "'|' || items.origin_country || '|'",
+                        "'|' || regime_keys.origin_country || '|'",
                         "'|' || import_regimes.origin_countries || '|'"
                     ) }} > 0
                 )
     ) as ranked
     where regime_rank = 1
+),
+
+items_with_regime as (
+    select
+        items.*,
+        regimes.low_value_regime,
+        regimes.duty_free_max,
+        regimes.flat_duty_max,
+        regimes.flat_duty_per_hs6,
+        regimes.border_tax_free_max,
+        regimes.ioss_max,
+        regimes.tax_collected_below,
+        regimes.import_tax_name,
+        regimes.regime_tax_rate_pct
+    from items_in_consignments as items
+    left join regimes_by_key as regimes
+        on (case when items.is_eu then 'EU' else items.jurisdiction end)
+            is not distinct from regimes.regime_jurisdiction
+            and items.declared_date is not distinct from regimes.declared_date
+            and items.origin_country is not distinct from regimes.origin_country
 ),
 
 items_with_duty_rate as (

@@ -1,7 +1,19 @@
+{# Incremental on DuckDB: the rebuilt days (macros/incremental_days.sql). #}
+{{ config(
+    materialized='table' if target.type == 'spark' else 'incremental',
+    unique_key=['declaration_id', 'item_no'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuilt_days() }}"
+) }}
+
 with
 
 declaration_items as (
     select * from {{ ref('int_declaration_items_matched_to_order_lines') }}
+    {% if is_incremental() %}
+        where {{ in_rebuilt_days() }}
+    {% endif %}
 ),
 
 jurisdictions as (

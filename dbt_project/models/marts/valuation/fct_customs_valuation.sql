@@ -1,8 +1,10 @@
 {#
-    Incremental: a run values the declaration items of the latest data interval already in the
-    table and every later one (re-running an interval replaces its rows), plus the warehouse
-    entries still inside the deductive sales window, whose value grows with each day of sales.
-    Items are replaced by key (delete+insert), so a full refresh gives the same rows.
+    Incremental on DuckDB (macros/incremental_days.sql, docs/incremental.md): a build values
+    again the days from the var `rebuild_from` (the earliest feed day changed since the last
+    build) and the warehouse entries still inside the deductive sales window, whose value grows
+    with each day of sales; their rows are deleted first, moved items replaced by key, so a full
+    refresh gives the same rows. The whole chain above (matched, valued, taxed) is incremental
+    the same way.
     On Spark the table is rebuilt whole each run: with plain Parquet (no Delta or Iceberg) dbt-spark
     has no delete+insert or merge, and insert_overwrite of data_interval partitions would drop the
     rows of the earlier intervals whose warehouse entries are revalued (docs/scaling.md).
@@ -11,34 +13,18 @@
     materialized='table' if target.type == 'spark' else 'incremental',
     unique_key=['declaration_id', 'item_no'],
     incremental_strategy='delete+insert',
-    on_schema_change='fail'
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuilt_days(consignments_of='int_declaration_items_taxed') }}"
 ) }}
 
 with
 
-taxed_items as (
-    select
-        *,
-        cast({{ dbt.split_part('load_id', "':'", 2) }} as date) as data_interval
-    from {{ ref('int_declaration_items_taxed') }}
-),
-
 items_to_value as (
-    select * from taxed_items
+    select * from {{ ref('int_declaration_items_taxed') }}
     {% if is_incremental() %}
-        where data_interval >= (select max(built.data_interval) from {{ this }} as built)
-            or (
-                procedure = 'WH'
-                and declared_date >= (
-                    select
-                        cast({{ dbt.dateadd(
-                            'day',
-                            '-' ~ var('deductive_sales_window_days') ~ ' - 1',
-                            'max(built.declared_date)'
-                        ) }} as date)
-                    from {{ this }} as built
-                )
-            )
+        where
+            {{ in_rebuilt_days() }}
+            or {{ in_rebuilt_consignments('int_declaration_items_taxed') }}
     {% endif %}
 ),
 

@@ -1,0 +1,80 @@
+{#
+    Incremental daily builds (docs/incremental.md). customs.warehouse.build_marts finds the
+    earliest feed day changed since the last successful build and passes it as the var
+    `rebuild_from`, with `lots_revalued_from` (warehouse entries declared on or after it are
+    revalued by every build: their deductive value grows with each day of sales). An
+    incremental model then deletes the rows of those days (pre_hook) and inserts them again,
+    replacing moved keys too (delete+insert on the unique key). Without the vars (a plain
+    `dbt build`) the latest data interval already built is recomputed, as before.
+#}
+
+{# The first rebuilt day, as an SQL date expression. #}
+{% macro rebuild_from_date() -%}
+    {%- if var('rebuild_from', none) -%}
+        cast('{{ var("rebuild_from") }}' as date)
+    {%- else -%}
+        (select max(built.data_interval) from {{ this }} as built)
+    {%- endif -%}
+{%- endmacro %}
+
+{# The first declaration date of the warehouse entries revalued by every build. #}
+{% macro lots_revalued_from_date() -%}
+    {%- if var('lots_revalued_from', none) -%}
+        cast('{{ var("lots_revalued_from") }}' as date)
+    {%- else -%}
+        (
+            select
+                cast({{ dbt.dateadd(
+                    'day',
+                    '-' ~ var('deductive_sales_window_days') ~ ' - 1',
+                    'max(built.declared_date)'
+                ) }} as date)
+            from {{ this }} as built
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#
+    The rows a build recomputes: the rebuilt days, and (with_lots) the warehouse entries still
+    inside the deductive sales window.
+#}
+{% macro in_rebuilt_days(with_lots=true, prefix='') -%}
+    ({{ prefix }}data_interval >= {{ rebuild_from_date() }}
+    {%- if with_lots %}
+        or ({{ prefix }}procedure = 'WH'
+            and {{ prefix }}declared_date >= {{ lots_revalued_from_date() }})
+    {%- endif %})
+{%- endmacro %}
+
+{#
+    Consignment thresholds sum every item of a parcel: an item of a rebuilt day (a re-delivered
+    item, say) changes the duty of the parcel's other items, which may belong to earlier days.
+    True for the rows of a consignment with an item of a rebuilt day in `upstream` (a model
+    name; its rows carry parcel_id, declaration_id and data_interval).
+#}
+{% macro in_rebuilt_consignments(upstream, prefix='') -%}
+    coalesce({{ prefix }}parcel_id, {{ prefix }}declaration_id) in (
+        select coalesce(rebuilt.parcel_id, rebuilt.declaration_id)
+        from {{ ref(upstream) }} as rebuilt
+        where rebuilt.data_interval >= {{ rebuild_from_date() }}
+    )
+{%- endmacro %}
+
+{#
+    pre_hook of an incremental model: delete the rows it is about to recompute, so that a row
+    gone from a re-delivered day is gone from the model too. Only with the vars: the fallback
+    (latest day of the table itself) must be read before anything is deleted.
+#}
+{% macro delete_rebuilt_days(with_lots=true, consignments_of=none) -%}
+    {%- if is_incremental() and var('rebuild_from', none) -%}
+        delete from {{ this }} where {{ in_rebuilt_days(with_lots) }}
+        {%- if consignments_of %}
+            or {{ in_rebuilt_consignments(consignments_of) }}
+        {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+{# The load day of a standardised row: load_id is `<feed>:<YYYY-MM-DD>:<sha256[:16]>`. #}
+{% macro load_day(load_id='load_id') -%}
+    cast({{ dbt.split_part(load_id, "':'", 2) }} as date)
+{%- endmacro %}

@@ -1,0 +1,38 @@
+"""The build record's `unpublished_from`: days rebuilt since the last publish are not skipped
+by the steps after the build when a marts run failed after its build."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from customs.settings import load_settings
+from customs.warehouse import BuildPlan, _mark_published, _write_build_record, last_build
+
+D1, D2, D3 = date(2026, 9, 10), date(2026, 9, 12), date(2026, 9, 14)
+
+
+def _plan(day: date | None) -> BuildPlan:
+    return BuildPlan(rebuilt_from=day, lots_revalued_from=None, reason="test", partitions={})
+
+
+def test_unpublished_days_accumulate_until_a_publish(tmp_path) -> None:
+    settings = load_settings({"CUSTOMS_HOME": str(tmp_path)})
+    settings.warehouse_path.parent.mkdir(parents=True)
+    settings.warehouse_path.touch()
+    assert last_build(settings).unpublished_from is None  # nothing recorded: everything
+
+    _write_build_record(settings, _plan(D2))
+    assert last_build(settings).unpublished_from == D2
+    _write_build_record(settings, _plan(D3))  # the D2 run failed before publishing
+    record = last_build(settings)
+    assert (record.rebuilt_from, record.unpublished_from) == (D3, D2)
+    _write_build_record(settings, _plan(D1))  # a restated earlier day
+    assert last_build(settings).unpublished_from == D1
+
+    _mark_published(settings)
+    _write_build_record(settings, _plan(D3))
+    assert last_build(settings).unpublished_from == D3
+
+    _write_build_record(settings, _plan(None))  # a full refresh, not yet published
+    _write_build_record(settings, _plan(D3))
+    assert last_build(settings).unpublished_from is None
