@@ -265,8 +265,10 @@ def build_marts(
     full_refresh: bool = False,
     dbt_vars: dict[str, object] | None = None,
     skip_tests: bool = False,
+    unit_tests: bool | None = None,
 ) -> BuildResult:
-    """Run ``dbt build`` (seeds, models, data tests, unit tests, contracts) on the build file.
+    """Run ``dbt build`` (seeds, models, data tests, contracts; unit tests when asked) on the
+    build file.
 
     First makes every input dbt reads exist: the ECB rates export (a no-op when current) and the
     zero-row ``_schema.parquet`` of each globbed folder, so a fresh CUSTOMS_HOME builds empty
@@ -278,8 +280,14 @@ def build_marts(
     Otherwise the build is incremental (``plan_build``): the models recompute the days from the
     earliest feed day changed since the last successful build (dbt vars ``rebuild_from`` and
     ``lots_revalued_from``), and a successful build of the whole project is recorded for
-    ``last_build``. ``skip_tests`` leaves out data and unit tests (seeds and models only). A build that needs everything (first build, a quarantined partition) runs
+    ``last_build``. A build that needs everything (first build, a quarantined partition) runs
     as a full refresh on its own.
+
+    ``skip_tests`` leaves out data and unit tests (seeds and models only). ``unit_tests``
+    (default: environment ``CUSTOMS_DBT_UNIT_TESTS``, off) runs dbt's unit tests too. They test
+    the models' logic on fixed inputs, so they belong to development and CI (the test suite runs
+    them: ``tests/dbt/test_dbt_build.py``), not to every daily build, where they cost about 10 s
+    of CPU and can only fail after a code change.
     """
     from expectations.results import ensure_schema_file as ensure_dq_results_schema_file
     from transforms.reference_data import export_fx_rates, export_vat_rates
@@ -307,8 +315,12 @@ def build_marts(
     plan = plan_build(settings, full_refresh=full_refresh)
     if select:
         command += ["--select", select]
+    if unit_tests is None:
+        unit_tests = os.environ.get("CUSTOMS_DBT_UNIT_TESTS", "").lower() in {"1", "true", "yes"}
     if skip_tests:
         command += ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+    elif not unit_tests:
+        command += ["--exclude-resource-type", "unit_test"]
     if plan.full_refresh:
         command.append("--full-refresh")
         if not select:

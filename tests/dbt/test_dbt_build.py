@@ -189,7 +189,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def build(settings: Settings):
-    return build_marts(settings)
+    return build_marts(settings, unit_tests=True)
 
 
 @pytest.fixture(scope="module")

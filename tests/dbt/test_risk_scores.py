@@ -61,10 +61,20 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def scores(settings: Settings) -> pl.DataFrame:
-    build_marts(settings)
+def built(settings: Settings):
+    return build_marts(settings)
+
+
+@pytest.fixture(scope="module")
+def scores(settings: Settings, built) -> pl.DataFrame:
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         return con.sql("select * from marts.fct_risk_scores").pl()
+
+
+def test_a_default_build_runs_data_tests_but_not_unit_tests(built) -> None:
+    assert built.failures == []
+    assert built.tests > 20
+    assert built.unit_tests == 0  # unit tests run in CI (test_dbt_build.py), not daily
 
 
 def test_one_row_per_declaration(scores: pl.DataFrame) -> None:
