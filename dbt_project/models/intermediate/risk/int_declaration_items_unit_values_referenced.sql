@@ -106,6 +106,21 @@ reference_keys as (
     where is_rebuilt
 ),
 
+-- Only what the pool contributes, so the join with each day's keys stays narrow: the join
+-- holds (days of keys) x (pool in the window) rows, which grows with the span of days built
+-- at once (a full refresh or a catch-up of many days; docs/benchmarks.md).
+pool_items as (
+    select
+        level_name,
+        level_code,
+        origin_country,
+        declared_date,
+        unit_value_eur,
+        kg_value_eur
+    from items_by_level
+    where not is_value_gap_flagged
+),
+
 references_by_level as (
     select
         reference_keys.level_name,
@@ -117,7 +132,7 @@ references_by_level as (
         quantile_cont(pool.unit_value_eur, 0.25) as reference_unit_value_p25_eur,
         median(pool.kg_value_eur) as reference_kg_value_eur
     from reference_keys
-    inner join items_by_level as pool
+    inner join pool_items as pool
         on
             reference_keys.level_name = pool.level_name
             and reference_keys.level_code = pool.level_code
@@ -125,7 +140,6 @@ references_by_level as (
             and reference_keys.declared_date > pool.declared_date
             and reference_keys.declared_date - {{ var('reference_window_days') }}
             <= pool.declared_date
-            and not pool.is_value_gap_flagged
     group by all
 ),
 
