@@ -36,7 +36,6 @@ DAY_FEEDS = ("declarations", "orders", "inspections")
 # warehouse entries inside the sales window are revalued by every build; a change older than
 # the window asks for a full refresh.
 LOT_FEEDS = ("warehouse_receipts", "warehouse_dispatches")
-DEDUCTIVE_SALES_WINDOW_DAYS = 90  # dbt var deductive_sales_window_days (dbt_project.yml)
 _FAILED_STATUSES = {"error", "fail", "runtime error"}
 
 
@@ -152,7 +151,8 @@ def plan_build(settings: Settings, *, full_refresh: bool = False) -> BuildPlan:
     partitions = standardized_partitions(settings)
     all_days = sorted({day for days in partitions.values() for day in days})
     latest = date.fromisoformat(all_days[-1]) if all_days else None
-    lots_from = latest - timedelta(days=DEDUCTIVE_SALES_WINDOW_DAYS + 1) if latest else None
+    window = _project_var("deductive_sales_window_days")
+    lots_from = latest - timedelta(days=int(window) + 1) if latest else None
 
     def everything(reason: str) -> BuildPlan:
         return BuildPlan(None, None, reason, partitions)
@@ -180,6 +180,13 @@ def plan_build(settings: Settings, *, full_refresh: bool = False) -> BuildPlan:
     rebuilt_from = min([*changed, latest])
     reason = "changed feed days" if changed else "no feed day changed: latest day only"
     return BuildPlan(rebuilt_from, lots_from, reason, partitions)
+
+
+def _project_var(name: str) -> object:
+    """A var of dbt_project.yml (the one place its value is set)."""
+    import yaml
+
+    return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"][name]
 
 
 def _write_build_record(settings: Settings, plan: BuildPlan) -> None:

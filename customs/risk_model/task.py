@@ -171,13 +171,12 @@ def score_risk_model(
     config = config or TrainingConfig()
     con = _connect(warehouse_path)
     try:
-        anchor, rescore_from = _rescore_from(con, since, retrain_days)
-        outcomes = read_outcomes(con)
-        training = read_declarations(con, inspected=True)
         first, last = con.execute(
             "select min(declared_date), max(declared_date) from marts.fct_risk_scores"
         ).fetchall()[0]
-        anchor = anchor or first
+        rescore_from = _rescore_from(con, since, first, retrain_days)
+        outcomes = read_outcomes(con)
+        training = read_declarations(con, inspected=True)
         trained_at = datetime.now(UTC)
         counts = {"declarations": 0, "scored": 0, "models": 0, "skipped": 0}
         con.execute("begin transaction")
@@ -187,7 +186,7 @@ def score_risk_model(
             con.execute(f"delete from {SCORES_TABLE} where declared_date >= ?", [rescore_from])
         con.execute("create schema if not exists audit")
         con.execute(RUNS_DDL)
-        start = rescore_from or anchor
+        start = rescore_from or first
         while first is not None and start <= last:
             end = start + timedelta(days=retrain_days)
             block = read_declarations(con, start, end)
@@ -199,17 +198,14 @@ def score_risk_model(
                 outcomes,
                 retrain_days,
                 config,
-                anchor=anchor,
+                anchor=first,
                 score_from=start,
                 score_until=end,
             )
-            _write(con, scores_frame(result), runs_frame(result, trained_at, retrain_days))
-            counts["declarations"] += result.scores.height
-            counts["scored"] += (
-                int(result.scores["model_score"].is_not_null().sum())
-                if ("model_score" in result.scores.columns)
-                else 0
-            )
+            scores = scores_frame(result)
+            _write(con, scores, runs_frame(result, trained_at, retrain_days))
+            counts["declarations"] += scores.height
+            counts["scored"] += int(scores["model_score"].is_not_null().sum())
             counts["models"] += sum(not isinstance(r, Skipped) for r in result.runs)
             counts["skipped"] += sum(isinstance(r, Skipped) for r in result.runs)
             start = end
@@ -242,25 +238,20 @@ def _write(con, scores: pl.DataFrame, runs: pl.DataFrame) -> None:
     con.unregister("model_runs_frame")
 
 
-def _rescore_from(con, since: date | None, retrain_days: int) -> tuple[date | None, date | None]:
-    """(first declared day, first day of the first block to rescore); (None, None) = all."""
-    if since is None or not _table_exists(con, SCORES_TABLE):
-        return None, None
-    anchor, earliest = con.execute(
-        """
-        select
-            (select min(declared_date) from marts.fct_risk_scores),
-            (select min(declared_date) from marts.fct_customs_valuation
-             where data_interval >= $since)
-        """,
-        {"since": since},
-    ).fetchall()[0]
-    if anchor is None:
-        return None, None
+def _rescore_from(con, since: date | None, first: date | None, retrain_days: int) -> date | None:
+    """First day of the first block to rescore (blocks counted from ``first``, the first
+    declared day); None = everything (no ``since``, no earlier scores, or ``since`` reaches
+    back to the first block)."""
+    if since is None or first is None or not _table_exists(con, SCORES_TABLE):
+        return None
+    earliest = con.execute(
+        "select min(declared_date) from marts.fct_customs_valuation where data_interval >= ?",
+        [since],
+    ).fetchall()[0][0]
     day = min(since, earliest) if earliest else since
-    if day <= anchor:
-        return None, None
-    return anchor, block_start(anchor, day, retrain_days)
+    if day <= first:
+        return None
+    return block_start(first, day, retrain_days)
 
 
 def _table_exists(con, table: str) -> bool:
