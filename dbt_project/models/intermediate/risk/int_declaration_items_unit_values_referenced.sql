@@ -13,7 +13,7 @@
     pre_hook="{{ delete_rebuilt_days(with_lots=false) }}"
 ) }}
 
-with
+with recursive
 
 all_valued_items as (
     select
@@ -106,9 +106,7 @@ reference_keys as (
     where is_rebuilt
 ),
 
--- Only what the pool contributes, so the join with each day's keys stays narrow: the join
--- holds (days of keys) x (pool in the window) rows, which grows with the span of days built
--- at once (a full refresh or a catch-up of many days; docs/benchmarks.md).
+-- Only what the pool contributes, so each day's join with its keys stays narrow.
 pool_items as (
     select
         level_name,
@@ -121,18 +119,44 @@ pool_items as (
     where not is_value_gap_flagged
 ),
 
-references_by_level as (
+reference_days as (
     select
+        declared_date,
+        row_number() over (order by declared_date) as day_no
+    from (select distinct reference_keys.declared_date from reference_keys) as key_days
+),
+
+-- Priced one declared day per step of a recursive CTE: DuckDB runs each step as its own
+-- query, so the join of a day's keys with their trailing pool is aggregated and freed before
+-- the next day's. In one join, memory held (days built at once) x (pool in the window): a
+-- full refresh or a catch-up of many days ran out of memory (docs/benchmarks.md). Step 0 is
+-- a typed seed row; every later step yields a row per key of its day (left join: a key with
+-- no earlier items counts 0), so the recursion ends after the last day.
+references_by_day as (
+    select
+        cast(0 as bigint) as day_no,
+        cast(null as varchar) as level_name,
+        cast(null as varchar) as level_code,
+        cast(null as varchar) as origin_country,
+        cast(null as date) as declared_date,
+        cast(null as bigint) as reference_observations,
+        cast(null as double[]) as unit_value_quartiles,
+        cast(null as double) as reference_kg_value_eur
+    union all
+    select
+        reference_days.day_no,
         reference_keys.level_name,
         reference_keys.level_code,
         reference_keys.origin_country,
         reference_keys.declared_date,
-        count(*) as reference_observations,
-        median(pool.unit_value_eur) as reference_unit_value_eur,
-        quantile_cont(pool.unit_value_eur, 0.25) as reference_unit_value_p25_eur,
+        count(pool.declared_date) as reference_observations,
+        quantile_cont(pool.unit_value_eur, [0.5, 0.25]) as unit_value_quartiles,
         median(pool.kg_value_eur) as reference_kg_value_eur
-    from reference_keys
-    inner join pool_items as pool
+    from (select distinct day_no + 1 as day_no from references_by_day) as step
+    inner join reference_days on step.day_no = reference_days.day_no
+    inner join reference_keys
+        on reference_days.declared_date = reference_keys.declared_date
+    left join pool_items as pool
         on
             reference_keys.level_name = pool.level_name
             and reference_keys.level_code = pool.level_code
@@ -140,7 +164,27 @@ references_by_level as (
             and reference_keys.declared_date > pool.declared_date
             and reference_keys.declared_date - {{ var('reference_window_days') }}
             <= pool.declared_date
-    group by all
+    group by
+        reference_days.day_no,
+        reference_keys.level_name,
+        reference_keys.level_code,
+        reference_keys.origin_country,
+        reference_keys.declared_date
+),
+
+-- Materialised: the planner then knows its size when joining it back to the items.
+references_by_level as materialized (
+    select
+        level_name,
+        level_code,
+        origin_country,
+        declared_date,
+        reference_observations,
+        unit_value_quartiles[1] as reference_unit_value_eur,
+        unit_value_quartiles[2] as reference_unit_value_p25_eur,
+        reference_kg_value_eur
+    from references_by_day
+    where day_no > 0
 ),
 
 items_with_reference as (
