@@ -12,12 +12,12 @@ is the trimmed identifier encoded as UTF-8 and ``key`` is ``settings.pseudonym_k
   warehouse. Changing the key changes every pseudonym (history then no longer links up).
 
 The HMAC is computed once per *distinct* value of a column and joined back (a lookup), never
-once per row. The inner and outer SHA-256 states of the key are prepared once, so one value
-costs two SHA-256 compressions (about 0.8 µs in CPython). :meth:`Pseudonymizer.hex_series`
-(used by :meth:`Pseudonymizer.table`) also leaves the UTF-8 encoding and the hex rendering to
-Polars, one vectorised call each: a third less time per value than :meth:`Pseudonymizer.many`.
-Neither OpenSSL's one-shot HMAC (it prepares the key again for every value) nor DuckDB's
-``sha256`` over the distinct values was faster than this loop.
+once per row. :meth:`Pseudonymizer.hex_series` (used by :meth:`Pseudonymizer.table`) computes
+it with the ``polars-hash`` plugin (``chash.hmac_sha256``, Rust, vectorised): 300k distinct
+buyer ids in 0.08 s, against 0.41 s for the Python loop of :meth:`Pseudonymizer.many`, which
+prepares the key's inner and outer SHA-256 states once (two compressions per value). The loop
+is kept as the reference (tests compare both with :func:`hmac.new`), for a key that is not
+UTF-8 text (the plugin takes the key as a string), and for the pandas baseline of the bench.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import hmac
 from collections.abc import Iterable
 
 import polars as pl
+import polars_hash as plh
 
 _BLOCK = 64  # SHA-256 block size in bytes
 
@@ -37,6 +38,10 @@ class Pseudonymizer:
     def __init__(self, key: bytes) -> None:
         if not key:
             raise ValueError("the pseudonym key must not be empty")
+        try:
+            self._text_key: str | None = key.decode("utf-8")
+        except UnicodeDecodeError:
+            self._text_key = None
         if len(key) > _BLOCK:
             key = hashlib.sha256(key).digest()
         padded = key.ljust(_BLOCK, b"\0")
@@ -64,11 +69,16 @@ class Pseudonymizer:
         return out
 
     def hex_series(self, values: pl.Series) -> pl.Series:
-        """Pseudonyms of a String series without nulls (same order), as a String series.
-
-        Polars encodes the values to UTF-8 bytes and renders the digests as hex; the Python
-        loop only runs the two SHA-256 steps.
-        """
+        """Pseudonyms of a String series without nulls (same order), as a String series."""
+        if self._text_key is not None:
+            return (
+                values.to_frame("value")
+                .select(plh.col("value").chash.hmac_sha256(key=self._text_key))
+                .to_series()
+                .alias(values.name)
+            )
+        # Polars encodes the values to UTF-8 bytes and renders the digests as hex; the Python
+        # loop only runs the two SHA-256 steps.
         inner_copy, outer_copy = self._inner.copy, self._outer.copy
         digests: list[bytes] = []
         append = digests.append
