@@ -15,85 +15,38 @@
 
 with recursive
 
-all_valued_items as (
+pooled_items as (
+    select * from {{ ref('int_declaration_items_unit_values_pooled') }}
+),
+
+valued_items as (
     select
         declaration_id,
         item_no,
         data_interval,
-        declared_date,
-        hs6,
-        hs_chapter,
-        origin_country,
         quantity,
-        gross_mass_kg,
         declared_value_jc / fx_rate_eur as declared_value_eur,
+        declared_value_jc / fx_rate_eur / quantity as unit_value_eur,
         (
             coalesce(duty_rate_pct, 0) / 100
             + coalesce(import_tax_rate_pct, 0) / 100
             * (1 + coalesce(duty_rate_pct, 0) / 100)
         ) as tax_rate
     from {{ ref('fct_customs_valuation') }}
-    where procedure != 'WH' and quantity > 0
+    where
+        procedure != 'WH' and quantity > 0
+        {% if is_incremental() %}
+            and data_interval >= {{ rebuild_from_date() }}
+        {% endif %}
 ),
 
 -- A daily build (macros/incremental_days.sql) scores the items of the rebuilt days, against
 -- the pool of items declared inside the trailing window before the earliest of them.
-valued_items as (
-    select
-        *,
-        {% if is_incremental() %}
-            data_interval >= {{ rebuild_from_date() }}
-        {% else %}
-            true
-        {% endif %} as is_rebuilt
-    from all_valued_items
+rebuilt_items as (
+    select * from pooled_items
     {% if is_incremental() %}
-        where declared_date >= (
-                select min(rebuilt.declared_date) - {{ var('reference_window_days') }}
-                from all_valued_items as rebuilt
-                where rebuilt.data_interval >= {{ rebuild_from_date() }}
-            )
+        where data_interval >= {{ rebuild_from_date() }}
     {% endif %}
-),
-
-value_gap_items as (
-    select
-        declaration_id,
-        item_no,
-        is_value_gap_flagged
-    from {{ ref('int_declaration_items_value_gap_scored') }}
-),
-
-items_with_unit_values as (
-    select
-        valued_items.*,
-        value_gap_items.is_value_gap_flagged,
-        valued_items.declared_value_eur / valued_items.quantity
-            as unit_value_eur,
-        valued_items.declared_value_eur
-        / nullif(valued_items.gross_mass_kg, 0) as kg_value_eur
-    from valued_items
-    inner join value_gap_items
-        on
-            valued_items.declaration_id = value_gap_items.declaration_id
-            and valued_items.item_no = value_gap_items.item_no
-),
-
-reference_levels as (
-    select unnest(['hs6', 'hs4', 'chapter']) as level_name
-),
-
-items_by_level as (
-    select
-        items.*,
-        levels.level_name,
-        case levels.level_name
-            when 'hs6' then items.hs6
-            when 'hs4' then substring(items.hs6, 1, 4)
-            else items.hs_chapter
-        end as level_code
-    from items_with_unit_values as items
-    cross join reference_levels as levels
 ),
 
 reference_keys as (
@@ -102,11 +55,9 @@ reference_keys as (
         level_code,
         origin_country,
         declared_date
-    from items_by_level
-    where is_rebuilt
+    from rebuilt_items
 ),
 
--- Only what the pool contributes, so each day's join with its keys stays narrow.
 pool_items as (
     select
         level_name,
@@ -115,8 +66,15 @@ pool_items as (
         declared_date,
         unit_value_eur,
         kg_value_eur
-    from items_by_level
-    where not is_value_gap_flagged
+    from pooled_items
+    where
+        not is_value_gap_flagged
+        {% if is_incremental() %}
+            and declared_date >= (
+                select min(reference_keys.declared_date) - {{ var('reference_window_days') }}
+                from reference_keys
+            )
+        {% endif %}
 ),
 
 reference_days as (
@@ -128,10 +86,11 @@ reference_days as (
 
 -- Priced one declared day per step of a recursive CTE: DuckDB runs each step as its own
 -- query, so the join of a day's keys with their trailing pool is aggregated and freed before
--- the next day's. In one join, memory held (days built at once) x (pool in the window): a
--- full refresh or a catch-up of many days ran out of memory (docs/benchmarks.md). Step 0 is
--- a typed seed row; every later step yields a row per key of its day (left join: a key with
--- no earlier items counts 0), so the recursion ends after the last day.
+-- the next day's (in one join, memory held (days built at once) x (pool in the window): a full
+-- refresh or a catch-up of many days ran out of memory, docs/benchmarks.md). The keys are the
+-- join's small (build) side; the pool is read from the stored table. Each step also yields a
+-- marker row (no level) so that a day whose keys have no earlier items does not end the
+-- recursion; it ends after the last day. Step 0 is a typed seed row.
 references_by_day as (
     select
         cast(0 as bigint) as day_no,
@@ -143,33 +102,62 @@ references_by_day as (
         cast(null as double[]) as unit_value_quartiles,
         cast(null as double) as reference_kg_value_eur
     union all
-    select
-        reference_days.day_no,
-        reference_keys.level_name,
-        reference_keys.level_code,
-        reference_keys.origin_country,
-        reference_keys.declared_date,
-        count(pool.declared_date) as reference_observations,
-        quantile_cont(pool.unit_value_eur, [0.5, 0.25]) as unit_value_quartiles,
-        median(pool.kg_value_eur) as reference_kg_value_eur
-    from (select distinct day_no + 1 as day_no from references_by_day) as step
-    inner join reference_days on step.day_no = reference_days.day_no
-    inner join reference_keys
-        on reference_days.declared_date = reference_keys.declared_date
-    left join pool_items as pool
-        on
-            reference_keys.level_name = pool.level_name
-            and reference_keys.level_code = pool.level_code
-            and reference_keys.origin_country = pool.origin_country
-            and reference_keys.declared_date > pool.declared_date
-            and reference_keys.declared_date - {{ var('reference_window_days') }}
-            <= pool.declared_date
-    group by
-        reference_days.day_no,
-        reference_keys.level_name,
-        reference_keys.level_code,
-        reference_keys.origin_country,
-        reference_keys.declared_date
+    select * from (
+        with
+
+        step as (
+            select distinct
+                reference_days.day_no,
+                reference_days.declared_date
+            from references_by_day as priced
+            inner join reference_days on priced.day_no + 1 = reference_days.day_no
+        ),
+
+        step_references as (
+            select
+                step.day_no,
+                reference_keys.level_name,
+                reference_keys.level_code,
+                reference_keys.origin_country,
+                reference_keys.declared_date,
+                count(*) as reference_observations,
+                quantile_cont(pool.unit_value_eur, [0.5, 0.25]) as unit_value_quartiles,
+                median(pool.kg_value_eur) as reference_kg_value_eur
+            from step
+            inner join reference_keys on step.declared_date = reference_keys.declared_date
+            inner join pool_items as pool
+                on
+                    reference_keys.level_name = pool.level_name
+                    and reference_keys.level_code = pool.level_code
+                    and reference_keys.origin_country = pool.origin_country
+                    and reference_keys.declared_date > pool.declared_date
+                    and reference_keys.declared_date - {{ var('reference_window_days') }}
+                    <= pool.declared_date
+            group by
+                step.day_no,
+                reference_keys.level_name,
+                reference_keys.level_code,
+                reference_keys.origin_country,
+                reference_keys.declared_date
+        ),
+
+        step_marker as (
+            select
+                day_no,
+                cast(null as varchar) as level_name,
+                cast(null as varchar) as level_code,
+                cast(null as varchar) as origin_country,
+                cast(null as date) as declared_date,
+                cast(null as bigint) as reference_observations,
+                cast(null as double[]) as unit_value_quartiles,
+                cast(null as double) as reference_kg_value_eur
+            from step
+        )
+
+        select * from step_references
+        union all
+        select * from step_marker
+    ) as priced_day
 ),
 
 -- Materialised: the planner then knows its size when joining it back to the items.
@@ -184,7 +172,7 @@ references_by_level as materialized (
         unit_value_quartiles[2] as reference_unit_value_p25_eur,
         reference_kg_value_eur
     from references_by_day
-    where day_no > 0
+    where level_name is not null
 ),
 
 items_with_reference as (
@@ -200,16 +188,14 @@ items_with_reference as (
                 when 'hs6' then 1 when 'hs4' then 2 else 3
             end
         ) as level_preference
-    from items_by_level as items
+    from rebuilt_items as items
     inner join references_by_level as refs
         on
             items.level_name = refs.level_name
             and items.level_code = refs.level_code
             and items.origin_country = refs.origin_country
             and items.declared_date = refs.declared_date
-    where
-        items.is_rebuilt
-        and refs.reference_observations >= {{ var('reference_min_observations') }}
+    where refs.reference_observations >= {{ var('reference_min_observations') }}
 ),
 
 chosen_reference as (
@@ -263,12 +249,11 @@ final as (
                 0
             )
         ) * items.tax_rate as decimal(18, 2)) as reference_revenue_eur
-    from items_with_unit_values as items
+    from valued_items as items
     left join chosen_reference as chosen
         on
             items.declaration_id = chosen.declaration_id
             and items.item_no = chosen.item_no
-    where items.is_rebuilt
 )
 
 select * from final
