@@ -19,14 +19,21 @@ pooled_items as (
     select * from {{ ref('int_declaration_items_unit_values_pooled') }}
 ),
 
+-- The items priced: those of the pool model (non-WH, with a quantity), on the rebuilt days in a
+-- daily build (macros/incremental_days.sql), all of them otherwise.
 valued_items as (
     select
         declaration_id,
         item_no,
         data_interval,
+        declared_date,
+        hs6,
+        hs_chapter,
+        origin_country,
         quantity,
         declared_value_jc / fx_rate_eur as declared_value_eur,
         declared_value_jc / fx_rate_eur / quantity as unit_value_eur,
+        declared_value_jc / fx_rate_eur / nullif(gross_mass_kg, 0) as kg_value_eur,
         (
             coalesce(duty_rate_pct, 0) / 100
             + coalesce(import_tax_rate_pct, 0) / 100
@@ -40,13 +47,34 @@ valued_items as (
         {% endif %}
 ),
 
--- A daily build (macros/incremental_days.sql) scores the items of the rebuilt days, against
--- the pool of items declared inside the trailing window before the earliest of them.
-rebuilt_items as (
-    select * from pooled_items
-    {% if is_incremental() %}
-        where data_interval >= {{ rebuild_from_date() }}
-    {% endif %}
+-- One reference key per HS6 x origin x declared day of the items, and its codes at each level.
+item_keys as (
+    select distinct
+        hs6,
+        hs_chapter,
+        origin_country,
+        declared_date
+    from valued_items
+),
+
+reference_levels as (
+    select
+        unnest(['hs6', 'hs4', 'chapter']) as level_name,
+        unnest([1, 2, 3]) as level_rank
+),
+
+item_keys_by_level as (
+    select
+        item_keys.*,
+        reference_levels.level_name,
+        reference_levels.level_rank,
+        case reference_levels.level_name
+            when 'hs6' then item_keys.hs6
+            when 'hs4' then substring(item_keys.hs6, 1, 4)
+            else item_keys.hs_chapter
+        end as level_code
+    from item_keys
+    cross join reference_levels
 ),
 
 reference_keys as (
@@ -55,9 +83,10 @@ reference_keys as (
         level_code,
         origin_country,
         declared_date
-    from rebuilt_items
+    from item_keys_by_level
 ),
 
+-- Earlier items not flagged by the value gap, inside the trailing window of the earliest key.
 pool_items as (
     select
         level_name,
@@ -84,16 +113,8 @@ reference_days as (
     from (select distinct reference_keys.declared_date from reference_keys) as key_days
 ),
 
--- Priced one declared day per step of a recursive CTE: DuckDB runs each step as its own
--- query, so the join of a day's keys with their trailing pool is aggregated and freed before
--- the next day's (in one join, memory held (days built at once) x (pool in the window): a full
--- refresh or a catch-up of many days ran out of memory, docs/benchmarks.md). The keys are the
--- join's small (build) side; the pool is read from the stored table. Each step also yields a
--- marker row (no level) so that a day whose keys have no earlier items does not end the
--- recursion; it ends after the last day. Step 0 is a typed seed row.
-references_by_day as (
+no_reference as (
     select
-        cast(0 as bigint) as day_no,
         cast(null as varchar) as level_name,
         cast(null as varchar) as level_code,
         cast(null as varchar) as origin_country,
@@ -101,6 +122,20 @@ references_by_day as (
         cast(null as bigint) as reference_observations,
         cast(null as double[]) as unit_value_quartiles,
         cast(null as double) as reference_kg_value_eur
+),
+
+-- Priced one declared day per step of a recursive CTE: DuckDB runs each step as its own
+-- query, so the join of a day's keys with their trailing pool is aggregated and freed before
+-- the next day's (in one join, memory held (days built at once) x (pool in the window): a full
+-- refresh or a catch-up of many days ran out of memory, docs/benchmarks.md). The keys are the
+-- join's small (build) side; the pool is read from the stored table. Each step also yields a
+-- marker row (no level) so that a day whose keys have no earlier items does not end the
+-- recursion; it ends after the last day. Step 0 is the seed.
+references_by_day as (
+    select
+        cast(0 as bigint) as day_no,
+        no_reference.*
+    from no_reference
     union all
     select * from (
         with
@@ -143,15 +178,10 @@ references_by_day as (
 
         step_marker as (
             select
-                day_no,
-                cast(null as varchar) as level_name,
-                cast(null as varchar) as level_code,
-                cast(null as varchar) as origin_country,
-                cast(null as date) as declared_date,
-                cast(null as bigint) as reference_observations,
-                cast(null as double[]) as unit_value_quartiles,
-                cast(null as double) as reference_kg_value_eur
+                step.day_no,
+                no_reference.*
             from step
+            cross join no_reference
         )
 
         select * from step_references
@@ -160,8 +190,7 @@ references_by_day as (
     ) as priced_day
 ),
 
--- Materialised: the planner then knows its size when joining it back to the items.
-references_by_level as materialized (
+references_by_level as (
     select
         level_name,
         level_code,
@@ -172,40 +201,64 @@ references_by_level as materialized (
         unit_value_quartiles[2] as reference_unit_value_p25_eur,
         reference_kg_value_eur
     from references_by_day
-    where level_name is not null
+    where
+        level_name is not null
+        and reference_observations >= {{ var('reference_min_observations') }}
 ),
 
-items_with_reference as (
+-- The finest level with enough observations, chosen per key (not per item: a key's items
+-- share it), then joined to the items on the key (a small build side).
+key_references_ranked as (
     select
-        items.*,
+        item_key.hs6,
+        item_key.hs_chapter,
+        item_key.origin_country,
+        item_key.declared_date,
+        refs.level_name as reference_level,
         refs.reference_observations,
         refs.reference_unit_value_eur,
         refs.reference_unit_value_p25_eur,
         refs.reference_kg_value_eur,
         row_number() over (
-            partition by items.declaration_id, items.item_no
-            order by case items.level_name
-                when 'hs6' then 1 when 'hs4' then 2 else 3
-            end
+            partition by
+                item_key.hs6,
+                item_key.hs_chapter,
+                item_key.origin_country,
+                item_key.declared_date
+            order by item_key.level_rank
         ) as level_preference
-    from rebuilt_items as items
+    from item_keys_by_level as item_key
     inner join references_by_level as refs
         on
-            items.level_name = refs.level_name
-            and items.level_code = refs.level_code
-            and items.origin_country = refs.origin_country
-            and items.declared_date = refs.declared_date
-    where refs.reference_observations >= {{ var('reference_min_observations') }}
+            item_key.level_name = refs.level_name
+            and item_key.level_code = refs.level_code
+            and item_key.origin_country = refs.origin_country
+            and item_key.declared_date = refs.declared_date
 ),
 
-chosen_reference as (
-    select
-        *,
-        unit_value_eur / nullif(reference_unit_value_eur, 0)
-            as unit_value_ratio,
-        kg_value_eur / nullif(reference_kg_value_eur, 0) as kg_value_ratio
-    from items_with_reference
+key_references as (
+    select * exclude (level_preference)
+    from key_references_ranked
     where level_preference = 1
+),
+
+items_with_reference as (
+    select
+        items.*,
+        refs.reference_level,
+        refs.reference_observations,
+        refs.reference_unit_value_eur,
+        refs.reference_unit_value_p25_eur,
+        items.unit_value_eur / nullif(refs.reference_unit_value_eur, 0)
+            as unit_value_ratio,
+        items.kg_value_eur / nullif(refs.reference_kg_value_eur, 0) as kg_value_ratio
+    from valued_items as items
+    left join key_references as refs
+        on
+            items.hs6 = refs.hs6
+            and items.hs_chapter = refs.hs_chapter
+            and items.origin_country = refs.origin_country
+            and items.declared_date = refs.declared_date
 ),
 
 final as (
@@ -213,19 +266,19 @@ final as (
         items.declaration_id,
         items.item_no,
         items.data_interval,
-        chosen.level_name as reference_level,
-        coalesce(chosen.reference_observations, 0) as reference_observations,
+        items.reference_level,
+        coalesce(items.reference_observations, 0) as reference_observations,
         cast(items.unit_value_eur as decimal(18, 4)) as unit_value_eur,
-        cast(chosen.reference_unit_value_eur as decimal(18, 4))
+        cast(items.reference_unit_value_eur as decimal(18, 4))
             as reference_unit_value_eur,
-        cast(chosen.reference_unit_value_p25_eur as decimal(18, 4))
+        cast(items.reference_unit_value_p25_eur as decimal(18, 4))
             as reference_unit_value_p25_eur,
-        cast(chosen.unit_value_ratio as decimal(18, 4)) as unit_value_ratio,
-        cast(chosen.kg_value_ratio as decimal(18, 4)) as kg_value_ratio,
+        cast(items.unit_value_ratio as decimal(18, 4)) as unit_value_ratio,
+        cast(items.kg_value_ratio as decimal(18, 4)) as kg_value_ratio,
         coalesce(
-            chosen.unit_value_ratio < {{ var('reference_undervaluation_share') }}
+            items.unit_value_ratio < {{ var('reference_undervaluation_share') }}
             and coalesce(
-                chosen.kg_value_ratio < {{ var('reference_undervaluation_share') }},
+                items.kg_value_ratio < {{ var('reference_undervaluation_share') }},
                 true
             ),
             false
@@ -235,8 +288,8 @@ final as (
             least(
                 1,
                 1 - coalesce(
-                    greatest(chosen.unit_value_ratio, chosen.kg_value_ratio),
-                    chosen.unit_value_ratio,
+                    greatest(items.unit_value_ratio, items.kg_value_ratio),
+                    items.unit_value_ratio,
                     1
                 )
             )
@@ -244,16 +297,12 @@ final as (
         cast(greatest(
             0,
             coalesce(
-                chosen.reference_unit_value_eur * items.quantity
+                items.reference_unit_value_eur * items.quantity
                 - items.declared_value_eur,
                 0
             )
         ) * items.tax_rate as decimal(18, 2)) as reference_revenue_eur
-    from valued_items as items
-    left join chosen_reference as chosen
-        on
-            items.declaration_id = chosen.declaration_id
-            and items.item_no = chosen.item_no
+    from items_with_reference as items
 )
 
 select * from final
