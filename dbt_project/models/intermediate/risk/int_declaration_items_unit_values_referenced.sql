@@ -19,32 +19,12 @@ pooled_items as (
     select * from {{ ref('int_declaration_items_unit_values_pooled') }}
 ),
 
--- The items priced: those of the pool model (non-WH, with a quantity), on the rebuilt days in a
--- daily build (macros/incremental_days.sql), all of them otherwise.
+-- The items priced: on the rebuilt days in a daily build (macros/incremental_days.sql).
 valued_items as (
-    select
-        declaration_id,
-        item_no,
-        data_interval,
-        declared_date,
-        hs6,
-        hs_chapter,
-        origin_country,
-        quantity,
-        declared_value_jc / fx_rate_eur as declared_value_eur,
-        declared_value_jc / fx_rate_eur / quantity as unit_value_eur,
-        declared_value_jc / fx_rate_eur / nullif(gross_mass_kg, 0) as kg_value_eur,
-        (
-            coalesce(duty_rate_pct, 0) / 100
-            + coalesce(import_tax_rate_pct, 0) / 100
-            * (1 + coalesce(duty_rate_pct, 0) / 100)
-        ) as tax_rate
-    from {{ ref('fct_customs_valuation') }}
-    where
-        procedure != 'WH' and quantity > 0
-        {% if is_incremental() %}
-            and data_interval >= {{ rebuild_from_date() }}
-        {% endif %}
+    select * from pooled_items
+    {% if is_incremental() %}
+        where data_interval >= {{ rebuild_from_date() }}
+    {% endif %}
 ),
 
 -- One reference key per HS6 x origin x declared day of the items, and its codes at each level.
@@ -86,20 +66,26 @@ reference_keys as (
     from item_keys_by_level
 ),
 
--- Earlier items not flagged by the value gap, inside the trailing window of the earliest key.
+-- Earlier items not flagged by the value gap, inside the trailing window of the earliest key,
+-- once per level (a projection of the stored rows, read again by each step of the recursion).
 pool_items as (
     select
-        level_name,
-        level_code,
-        origin_country,
-        declared_date,
-        unit_value_eur,
-        kg_value_eur
+        reference_levels.level_name,
+        case reference_levels.level_name
+            when 'hs6' then pooled_items.hs6
+            when 'hs4' then substring(pooled_items.hs6, 1, 4)
+            else pooled_items.hs_chapter
+        end as level_code,
+        pooled_items.origin_country,
+        pooled_items.declared_date,
+        pooled_items.unit_value_eur,
+        pooled_items.kg_value_eur
     from pooled_items
+    cross join reference_levels
     where
-        not is_value_gap_flagged
+        not pooled_items.is_value_gap_flagged
         {% if is_incremental() %}
-            and declared_date >= (
+            and pooled_items.declared_date >= (
                 select min(reference_keys.declared_date) - {{ var('reference_window_days') }}
                 from reference_keys
             )
