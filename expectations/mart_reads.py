@@ -28,6 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from customs.duckdb_connect import connect_bounded
 from customs.settings import Settings
 from expectations.suite_files import expand_column_templates
 
@@ -142,17 +143,9 @@ def read_marts(
 
 def _connect(path: Path, spill: Path) -> Any:
     """A read-only connection whose memory is bounded (it spills to ``spill`` beyond)."""
-    import duckdb
-
-    config = {"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(spill / "spill")}
-    try:
-        return duckdb.connect(str(path), read_only=True, config=config)
-    except duckdb.ConnectionException as exc:
-        # In a process that already opened the file (e.g. dbt in-process), DuckDB refuses a
-        # second handle with another configuration; share the process's own instance instead.
-        if "different configuration" not in str(exc):
-            raise
-        return duckdb.connect(str(path))
+    return connect_bounded(
+        path, memory_limit=DUCKDB_MEMORY_LIMIT, read_only=True, temp_directory=spill / "spill"
+    )
 
 
 def table_columns(con: Any, table: str) -> list[str]:
