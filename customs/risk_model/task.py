@@ -53,8 +53,8 @@ create table if not exists {RUNS_TABLE} (
 
 
 DUCKDB_MEMORY_LIMIT = "1GB"
-"""DuckDB's limit while the task reads features and writes scores (default: 80 % of the RAM,
-most of it page cache beside the block's frames: 3.9 GB at 10M items before the limit)."""
+"""DuckDB's limit while the task reads features and writes scores (its default is 80 % of the
+RAM). At 10M items the task still grew past 4 GB with it (docs/benchmarks.md, Next steps)."""
 
 
 def _connect(path: Path):
