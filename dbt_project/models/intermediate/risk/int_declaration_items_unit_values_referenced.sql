@@ -48,11 +48,9 @@ item_keys_by_level as (
         item_keys.*,
         reference_levels.level_name,
         reference_levels.level_rank,
-        case reference_levels.level_name
-            when 'hs6' then item_keys.hs6
-            when 'hs4' then substring(item_keys.hs6, 1, 4)
-            else item_keys.hs_chapter
-        end as level_code
+        {{ reference_level_code(
+            'reference_levels.level_name', 'item_keys.hs6', 'item_keys.hs_chapter'
+        ) }} as level_code
     from item_keys
     cross join reference_levels
 ),
@@ -71,11 +69,9 @@ reference_keys as (
 pool_items as (
     select
         reference_levels.level_name,
-        case reference_levels.level_name
-            when 'hs6' then pooled_items.hs6
-            when 'hs4' then substring(pooled_items.hs6, 1, 4)
-            else pooled_items.hs_chapter
-        end as level_code,
+        {{ reference_level_code(
+            'reference_levels.level_name', 'pooled_items.hs6', 'pooled_items.hs_chapter'
+        ) }} as level_code,
         pooled_items.origin_country,
         pooled_items.declared_date,
         pooled_items.unit_value_eur,
