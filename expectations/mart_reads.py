@@ -130,7 +130,10 @@ def read_marts(
     folder = settings.home / "tmp" / f"mart_checks-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        con = _connect(path, folder)
+        # read-only, bounded; spills to the chunk folder beyond the limit
+        con = connect_bounded(
+            path, memory_limit=DUCKDB_MEMORY_LIMIT, read_only=True, temp_directory=folder / "spill"
+        )
         try:
             reads = [_copy(con, suite, since, folder, path) for suite in suites]
             reconciliation = reconcile(con, since)
@@ -139,13 +142,6 @@ def read_marts(
         yield reads, reconciliation
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _connect(path: Path, spill: Path) -> Any:
-    """A read-only connection whose memory is bounded (it spills to ``spill`` beyond)."""
-    return connect_bounded(
-        path, memory_limit=DUCKDB_MEMORY_LIMIT, read_only=True, temp_directory=spill / "spill"
-    )
 
 
 def table_columns(con: Any, table: str) -> list[str]:

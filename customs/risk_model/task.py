@@ -57,10 +57,6 @@ DUCKDB_MEMORY_LIMIT = "1GB"
 RAM). At 10M items the task still grew past 4 GB with it (docs/benchmarks.md, Next steps)."""
 
 
-def _connect(path: Path):
-    return connect_bounded(path, memory_limit=DUCKDB_MEMORY_LIMIT)
-
-
 def runs_frame(result, trained_at: datetime, retrain_days: int) -> pl.DataFrame:
     scored = (
         result.scores.filter(pl.col("model_run_id").is_not_null()).group_by("model_run_id").len()
@@ -168,7 +164,7 @@ def score_risk_model(
     one block); returns counts and timings for the task log."""
     started = time.perf_counter()
     config = config or TrainingConfig()
-    con = _connect(warehouse_path)
+    con = connect_bounded(warehouse_path, memory_limit=DUCKDB_MEMORY_LIMIT)
     try:
         first, last = con.execute(
             "select min(declared_date), max(declared_date) from marts.fct_risk_scores"
