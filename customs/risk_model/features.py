@@ -11,6 +11,7 @@ the inspection outcomes of the inspections feed (a finding = any result but
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import numpy as np
@@ -116,12 +117,31 @@ def read_declarations(
     if inspected:
         frame = con.sql(DECLARATIONS_SQL.format(rows=INSPECTED)).pl()
     else:
-        bounds = {"start": start or date.min, "end": end or date.max}
-        frame = con.sql(DECLARATIONS_SQL.format(rows=DAYS), params=bounds).pl()
+        frame = con.sql(DECLARATIONS_SQL.format(rows=DAYS), params=_bounds(start, end)).pl()
+    return _typed(frame).sort("declaration_id")
+
+
+def iter_declarations(con, start: date, end: date, batch_rows: int) -> Iterator[pl.DataFrame]:
+    """The rows of ``read_declarations(con, start, end)`` in batches of at most ``batch_rows``,
+    in no particular order, streamed from DuckDB: memory stays that of one batch however many
+    declarations the days hold. ``con`` must not run another query until the batches are
+    consumed (use a cursor of its own)."""
+    query = con.sql(DECLARATIONS_SQL.format(rows=DAYS), params=_bounds(start, end))
+    reader = query.to_arrow_reader(batch_rows)
+    for batch in reader:
+        if batch.num_rows:
+            yield _typed(pl.from_arrow(batch))
+
+
+def _bounds(start: date | None, end: date | None) -> dict[str, date]:
+    return {"start": start or date.min, "end": end or date.max}
+
+
+def _typed(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         [pl.col(c).cast(pl.Float64) for c in NUMERIC_FEATURES]
         + [pl.col(c).cast(pl.String) for c in CATEGORICAL_FEATURES]
-    ).sort("declaration_id")
+    )
 
 
 def read_outcomes(con) -> pl.DataFrame:

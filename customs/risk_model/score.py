@@ -7,8 +7,8 @@ score and the reason.
 
 Top features: for each scored declaration and feature, the drop of the score when that one
 feature is reset to its baseline (training median; categories to missing), i.e. a one-feature
-occlusion; the three largest positive drops are stored with their size. Cost: one prediction
-per feature and row (vectorised).
+occlusion; the three largest positive drops are stored with their size. Cost: at most one
+prediction per feature and row (vectorised), none where the value already is the baseline.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ class ScoringResult:
 
 
 CHUNK_ROWS = 20_000
-"""Rows explained at a time: the occluded copies take rows x features x features doubles
-(20,000 x 22 x 22 x 8 bytes = 77 MB), so memory does not grow with the block."""
+"""Rows explained at a time: the occluded copies take at most rows x features x features
+doubles (20,000 x 22 x 22 x 8 bytes = 77 MB), so memory does not grow with the block."""
 
 
 def contributions(model: TrainedModel, x: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -48,12 +48,18 @@ def contributions(model: TrainedModel, x: np.ndarray, p: np.ndarray) -> np.ndarr
 
 
 def _contributions(model: TrainedModel, x: np.ndarray, p: np.ndarray) -> np.ndarray:
-    n, k = x.shape
-    occluded = np.repeat(x[None, :, :], k, axis=0)  # k x n x k
-    for j in range(k):
-        occluded[j, :, j] = model.baseline[j]
-    q = model.predict(occluded.reshape(k * n, k)).reshape(k, n)
-    return (p[None, :] - q).T
+    # Only (row, feature) pairs whose value differs from the baseline are predicted again: for
+    # the others the occluded row is the row itself, whose score is p (a drop of exactly 0).
+    # Most flags and counts sit at their median: this skips about a third of the predictions.
+    baseline = model.baseline
+    differs = (x != baseline) & ~(np.isnan(x) & np.isnan(baseline))  # n x k
+    rows, features = np.nonzero(differs)
+    drop = np.zeros(x.shape)
+    if rows.size:
+        occluded = x[rows]
+        occluded[np.arange(rows.size), features] = baseline[features]
+        drop[rows, features] = p[rows] - model.predict(occluded)
+    return drop
 
 
 def _explain(model: TrainedModel, block: pl.DataFrame) -> pl.DataFrame:
@@ -80,6 +86,16 @@ def _explain(model: TrainedModel, block: pl.DataFrame) -> pl.DataFrame:
             .alias(f"top_feature_{i + 1}_contribution")
         )
     return pl.DataFrame(columns)
+
+
+def score_batch(model: TrainedModel | Skipped, batch: pl.DataFrame) -> pl.DataFrame:
+    """Scores of declarations of one block under the block's model: ``declaration_id``, then
+    ``model_score``, ``model_run_id`` and the top features, or only ``reason`` (null when
+    scored) if the block has no model. Rows are scored independently of each other, so a block
+    may be scored in batches of any size with the same result. Call within ``single_thread()``."""
+    if isinstance(model, TrainedModel):
+        return _explain(model, batch).with_columns(pl.lit(None, pl.String).alias("reason"))
+    return batch.select("declaration_id").with_columns(pl.lit(model.reason).alias("reason"))
 
 
 def score_all(
@@ -141,13 +157,7 @@ def _score_all(
         model = train(declarations, outcomes, start, config)
         runs.append(model)
         if block.height:
-            if isinstance(model, TrainedModel):
-                part = _explain(model, block).with_columns(pl.lit(None, pl.String).alias("reason"))
-            else:
-                part = block.select("declaration_id").with_columns(
-                    pl.lit(model.reason).alias("reason")
-                )
-            parts.append(part)
+            parts.append(score_batch(model, block))
         start = end
     scores = pl.concat(parts, how="diagonal_relaxed") if parts else _empty()
     keys = scored.select("declaration_id", "declared_date", "jurisdiction")

@@ -1,8 +1,9 @@
 """The customs_marts task body: score the declarations with the risk model and write the
 results into the warehouse (after ``dbt build``, before the mart checks).
 
-Writes ``marts.fct_risk_model_scores`` and appends one row per model to ``audit.risk_model_runs`` (replacing rows of the same run id,
-so a rerun on the same data is idempotent).
+Writes ``marts.fct_risk_model_scores`` and appends one row per model to
+``audit.risk_model_runs`` (replacing rows of the same run id, so a rerun on the same data is
+idempotent).
 
 Incremental: given ``since`` (the first data interval the dbt build recomputed), only the
 7-day blocks from the one holding the earliest declaration of those intervals are retrained and
@@ -21,9 +22,22 @@ from pathlib import Path
 import polars as pl
 
 from customs.duckdb_connect import connect_bounded
-from customs.risk_model.features import FEATURES, read_declarations, read_outcomes
-from customs.risk_model.score import TOP_FEATURES, block_start, score_all
-from customs.risk_model.train import MODEL_VERSION, PARAMS, Skipped, TrainingConfig
+from customs.risk_model.features import (
+    FEATURES,
+    iter_declarations,
+    read_declarations,
+    read_outcomes,
+)
+from customs.risk_model.score import TOP_FEATURES, block_start, score_batch
+from customs.risk_model.train import (
+    MODEL_VERSION,
+    PARAMS,
+    Skipped,
+    TrainedModel,
+    TrainingConfig,
+    single_thread,
+    train,
+)
 
 RETRAIN_DAYS = 7
 SCORES_TABLE = "marts.fct_risk_model_scores"
@@ -52,106 +66,89 @@ create table if not exists {RUNS_TABLE} (
 """
 
 
+TOP_FEATURE_COLUMNS: dict[str, pl.DataType] = {
+    f"top_feature_{i}{suffix}": dtype
+    for i in range(1, TOP_FEATURES + 1)
+    for suffix, dtype in (("", pl.String()), ("_contribution", pl.Float64()))
+}
+SCORES_COLUMNS: dict[str, pl.DataType] = {
+    "declaration_id": pl.String(),
+    "jurisdiction": pl.String(),
+    "declared_date": pl.Date(),
+    "model_score": pl.Float64(),
+    "model_rank_in_jurisdiction_day": pl.Int64(),
+    "model_version": pl.String(),
+    "model_run_id": pl.String(),
+    **TOP_FEATURE_COLUMNS,
+    "not_scored_reason": pl.String(),
+}
+BLOCK_TABLE = "risk_model_block_scores"
+"""A temporary table that collects one block's batches before they are ranked and written."""
+BLOCK_COLUMNS: dict[str, pl.DataType] = {
+    "declaration_id": pl.String(),
+    "jurisdiction": pl.String(),
+    "declared_date": pl.Date(),
+    "model_score": pl.Float64(),
+    "model_run_id": pl.String(),
+    **TOP_FEATURE_COLUMNS,
+    "reason": pl.String(),
+}
+DUCKDB_TYPES = {pl.String: "varchar", pl.Date: "date", pl.Float64: "double", pl.Int64: "bigint"}
+
+
+def table_ddl(table: str, columns: dict[str, pl.DataType], temp: bool = False) -> str:
+    """``create table`` for columns typed as their Polars frames are."""
+    typed = ", ".join(f"{name} {DUCKDB_TYPES[type(dtype)]}" for name, dtype in columns.items())
+    return f"create {'or replace temp ' if temp else ''}table {table} ({typed})"
+
+
+RANK_BLOCK_SQL = f"""
+insert into {SCORES_TABLE} by name
+select
+    * exclude (reason),
+    case when model_score is not null then row_number() over (
+        partition by jurisdiction, declared_date
+        order by model_score desc nulls last, declaration_id
+    ) end as model_rank_in_jurisdiction_day,
+    case when model_score is not null then $version end as model_version,
+    reason as not_scored_reason
+from {BLOCK_TABLE}
+order by declaration_id
+"""
+BATCH_ROWS = 100_000
+"""Declarations read, scored and written at a time: memory holds one batch (about 20 MB of
+features and 17 MB of matrix), not a block, whose size grows with the daily volume."""
+
 DUCKDB_MEMORY_LIMIT = "1GB"
 """DuckDB's limit while the task reads features and writes scores (its default is 80 % of the
-RAM). At 10M items the task still grew past 4 GB with it (docs/benchmarks.md, Next steps)."""
+RAM); beyond it DuckDB spills to disk."""
 
 
-def runs_frame(result, trained_at: datetime, retrain_days: int) -> pl.DataFrame:
-    scored = (
-        result.scores.filter(pl.col("model_run_id").is_not_null()).group_by("model_run_id").len()
-        if "model_run_id" in result.scores.columns
-        else pl.DataFrame(schema={"model_run_id": pl.String, "len": pl.UInt32})
-    )
-    counts = dict(zip(scored["model_run_id"], scored["len"], strict=True))
-    rows = []
-    for run in result.runs:
-        skipped = isinstance(run, Skipped)
-        run_id = f"skipped-{run.cutoff:%Y%m%d}" if skipped else run.run_id
-        metrics = {} if skipped else run.metrics
-        rows.append(
-            {
-                "run_id": run_id,
-                "model_version": MODEL_VERSION,
-                "status": "skipped" if skipped else "trained",
-                "reason": run.reason if skipped else None,
-                "trained_at": trained_at,
-                "first_scored_date": run.cutoff,
-                "training_window_start": run.window_start,
-                "training_window_end": None if skipped else run.window_end,
-                "training_rows": run.rows,
-                "training_findings": run.findings,
-                "holdout_rows": int(metrics.get("holdout_rows") or 0) if metrics else None,
-                "holdout_roc_auc": metrics.get("roc_auc"),
-                "holdout_average_precision": metrics.get("average_precision"),
-                "declarations_scored": counts.get(run_id, 0),
-                "retrain_days": retrain_days,
-                "features": json.dumps(list(FEATURES)),
-                "params": json.dumps(PARAMS, sort_keys=True),
-            }
-        )
-    return pl.DataFrame(
-        rows,
-        schema={
-            "run_id": pl.String,
-            "model_version": pl.String,
-            "status": pl.String,
-            "reason": pl.String,
-            "trained_at": pl.Datetime("us", "UTC"),
-            "first_scored_date": pl.Date,
-            "training_window_start": pl.Date,
-            "training_window_end": pl.Date,
-            "training_rows": pl.Int64,
-            "training_findings": pl.Int64,
-            "holdout_rows": pl.Int64,
-            "holdout_roc_auc": pl.Float64,
-            "holdout_average_precision": pl.Float64,
-            "declarations_scored": pl.Int64,
-            "retrain_days": pl.Int32,
-            "features": pl.String,
-            "params": pl.String,
-        },
-    )
-
-
-def scores_frame(result) -> pl.DataFrame:
-    frame = result.scores
-    for column, dtype in [("model_score", pl.Float64), ("model_run_id", pl.String)] + [
-        (f"top_feature_{i}{suffix}", dtype)
-        for i in range(1, TOP_FEATURES + 1)
-        for suffix, dtype in (("", pl.String), ("_contribution", pl.Float64))
-    ]:
-        if column not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, dtype).alias(column))
-    ranked = frame.sort("declaration_id").with_columns(
-        pl.when(pl.col("model_score").is_not_null())
-        .then(
-            pl.col("model_score")
-            .rank("ordinal", descending=True)
-            .over("jurisdiction", "declared_date")
-        )
-        .cast(pl.Int64)
-        .alias("model_rank_in_jurisdiction_day"),
-        pl.when(pl.col("model_score").is_not_null())
-        .then(pl.lit(MODEL_VERSION))
-        .alias("model_version"),
-    )
-    tops = [
-        f"top_feature_{i}{suffix}"
-        for i in range(1, TOP_FEATURES + 1)
-        for suffix in ("", "_contribution")
-    ]
-    return ranked.select(
-        "declaration_id",
-        "jurisdiction",
-        "declared_date",
-        "model_score",
-        "model_rank_in_jurisdiction_day",
-        "model_version",
-        "model_run_id",
-        *tops,
-        pl.col("reason").alias("not_scored_reason"),
-    ).sort("declaration_id")
+def run_row(
+    run: TrainedModel | Skipped, trained_at: datetime, retrain_days: int, scored: int
+) -> dict:
+    """The ``audit.risk_model_runs`` row of one block's model (or of its skip)."""
+    skipped = isinstance(run, Skipped)
+    metrics = {} if skipped else run.metrics
+    return {
+        "run_id": f"skipped-{run.cutoff:%Y%m%d}" if skipped else run.run_id,
+        "model_version": MODEL_VERSION,
+        "status": "skipped" if skipped else "trained",
+        "reason": run.reason if skipped else None,
+        "trained_at": trained_at,
+        "first_scored_date": run.cutoff,
+        "training_window_start": run.window_start,
+        "training_window_end": None if skipped else run.window_end,
+        "training_rows": run.rows,
+        "training_findings": run.findings,
+        "holdout_rows": int(metrics.get("holdout_rows") or 0) if metrics else None,
+        "holdout_roc_auc": metrics.get("roc_auc"),
+        "holdout_average_precision": metrics.get("average_precision"),
+        "declarations_scored": scored,
+        "retrain_days": retrain_days,
+        "features": json.dumps(list(FEATURES)),
+        "params": json.dumps(PARAMS, sort_keys=True),
+    }
 
 
 def score_risk_model(
@@ -159,9 +156,14 @@ def score_risk_model(
     retrain_days: int = RETRAIN_DAYS,
     config: TrainingConfig | None = None,
     since: date | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> dict:
-    """Train, score and write, one block of ``retrain_days`` at a time (memory stays that of
-    one block); returns counts and timings for the task log."""
+    """Train one model per block of ``retrain_days``, score the block's declarations
+    ``batch_rows`` at a time and write them; returns counts and timings for the task log.
+
+    Python holds the training rows (the inspected declarations) and one batch; the block's
+    scores collect in DuckDB (bounded, spilling to disk), which ranks them per jurisdiction and
+    day. Everything is written in one transaction: a failed run leaves the previous scores."""
     started = time.perf_counter()
     config = config or TrainingConfig()
     con = connect_bounded(warehouse_path, memory_limit=DUCKDB_MEMORY_LIMIT)
@@ -177,6 +179,7 @@ def score_risk_model(
         con.execute("begin transaction")
         if rescore_from is None:
             con.execute(f"drop table if exists {SCORES_TABLE}")
+            con.execute(table_ddl(SCORES_TABLE, SCORES_COLUMNS))
         else:
             con.execute(f"delete from {SCORES_TABLE} where declared_date >= ?", [rescore_from])
         con.execute("create schema if not exists audit")
@@ -184,31 +187,14 @@ def score_risk_model(
         start = rescore_from or first
         while first is not None and start <= last:
             end = start + timedelta(days=retrain_days)
-            block = read_declarations(con, start, end)
-            rows = pl.concat([training, block]).unique(
-                "declaration_id", keep="first", maintain_order=True
-            )
-            result = score_all(
-                rows,
-                outcomes,
-                retrain_days,
-                config,
-                anchor=first,
-                score_from=start,
-                score_until=end,
-            )
-            scores = scores_frame(result)
-            _write(con, scores, runs_frame(result, trained_at, retrain_days))
-            counts["declarations"] += scores.height
-            counts["scored"] += int(scores["model_score"].is_not_null().sum())
-            counts["models"] += sum(not isinstance(r, Skipped) for r in result.runs)
-            counts["skipped"] += sum(isinstance(r, Skipped) for r in result.runs)
+            model = train(training, outcomes, start, config)
+            rows = _score_block(con, model, start, end, batch_rows)
+            scored = rows if isinstance(model, TrainedModel) else 0
+            _write_run(con, run_row(model, trained_at, retrain_days, scored))
+            counts["declarations"] += rows
+            counts["scored"] += scored
+            counts["models" if isinstance(model, TrainedModel) else "skipped"] += 1
             start = end
-        if not _table_exists(con, SCORES_TABLE):  # nothing to score: an empty table
-            empty = scores_frame(score_all(training.clear(), outcomes.clear()))
-            con.register("model_scores_frame", empty.to_arrow())
-            con.execute(f"create table {SCORES_TABLE} as select * from model_scores_frame")
-            con.unregister("model_scores_frame")
         con.execute("commit")
     finally:
         con.close()
@@ -219,18 +205,45 @@ def score_risk_model(
     }
 
 
-def _write(con, scores: pl.DataFrame, runs: pl.DataFrame) -> None:
-    """Append one block's scores, and its model's row (replacing a row of the same run id)."""
-    con.register("model_scores_frame", scores.to_arrow())
-    con.register("model_runs_frame", runs.to_arrow())
-    if _table_exists(con, SCORES_TABLE):
-        con.execute(f"insert into {SCORES_TABLE} by name select * from model_scores_frame")
-    else:
-        con.execute(f"create table {SCORES_TABLE} as select * from model_scores_frame")
-    con.execute(f"delete from {RUNS_TABLE} where run_id in (select run_id from model_runs_frame)")
-    con.execute(f"insert into {RUNS_TABLE} by name select * from model_runs_frame")
-    con.unregister("model_scores_frame")
-    con.unregister("model_runs_frame")
+def _score_block(
+    con, model: TrainedModel | Skipped, start: date, end: date, batch_rows: int
+) -> int:
+    """Score the declarations of [start, end) batch by batch into the block table (read through
+    a cursor, as ``con`` writes meanwhile), then rank them and append them to the scores
+    table; returns the number of declarations."""
+    con.execute(table_ddl(BLOCK_TABLE, BLOCK_COLUMNS, temp=True))
+    rows = 0
+    reader = con.cursor()
+    try:
+        with single_thread():
+            for batch in iter_declarations(reader, start, end, batch_rows):
+                scores = batch.select("declaration_id", "jurisdiction", "declared_date").join(
+                    score_batch(model, batch), on="declaration_id", how="left"
+                )
+                scores = scores.with_columns(
+                    pl.lit(None, dtype).alias(name)
+                    for name, dtype in BLOCK_COLUMNS.items()
+                    if name not in scores.columns
+                ).select(list(BLOCK_COLUMNS))
+                con.register("risk_model_batch", scores.to_arrow())
+                con.execute(f"insert into {BLOCK_TABLE} select * from risk_model_batch")
+                con.unregister("risk_model_batch")
+                rows += scores.height
+    finally:
+        reader.close()
+    con.execute(RANK_BLOCK_SQL, {"version": MODEL_VERSION})
+    con.execute(f"drop table {BLOCK_TABLE}")
+    return rows
+
+
+def _write_run(con, row: dict) -> None:
+    """Write a block's model row, replacing a row of the same run id (a rerun)."""
+    con.execute(f"delete from {RUNS_TABLE} where run_id = ?", [row["run_id"]])
+    columns = ", ".join(row)
+    con.execute(
+        f"insert into {RUNS_TABLE} ({columns}) values ({', '.join('?' for _ in row)})",
+        list(row.values()),
+    )
 
 
 def _rescore_from(con, since: date | None, first: date | None, retrain_days: int) -> date | None:

@@ -120,3 +120,37 @@ def test_rescoring_from_a_later_day_keeps_earlier_rows_and_matches_a_full_run(ev
     assert partial["rescored_from"] == "2026-09-07"
     assert 0 < partial["declarations"] < model["declarations"]
     assert scores() == full
+
+
+def test_scores_written_batch_by_batch_equal_scoring_every_row_at_once(evaluated) -> None:
+    import duckdb
+    import polars as pl
+
+    from customs.risk_model.features import read_declarations, read_outcomes
+    from customs.risk_model.score import score_all
+
+    settings, model, _ = evaluated
+    config = TrainingConfig(window_days=90, min_rows=30, min_findings=5)
+    # Rescore everything 50 declarations at a time: many batches per block.
+    rerun = score_risk_model(settings.warehouse_path, retrain_days=3, config=config, batch_rows=50)
+    assert rerun["declarations"] == model["declarations"] > 50 * 10
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        table = con.sql("select * from marts.fct_risk_model_scores").pl()
+        in_memory = score_all(read_declarations(con), read_outcomes(con), 3, config).scores
+    assert table["declaration_id"].is_unique().all()
+    expected = (
+        in_memory.sort("declaration_id")
+        .with_columns(
+            pl.col("model_score")
+            .rank("ordinal", descending=True)
+            .over("jurisdiction", "declared_date")
+            .cast(pl.Int64)
+            .alias("model_rank_in_jurisdiction_day"),
+        )
+        .rename({"reason": "not_scored_reason"})
+    )
+    columns = [c for c in expected.columns if c in table.columns]
+    assert len(columns) == len(table.columns) - 1  # all but model_version
+    assert table.select(columns).sort("declaration_id").equals(expected.select(columns))
+    assert table["model_rank_in_jurisdiction_day"].is_not_null().sum() == model["scored"] > 0
+    assert set(table["model_version"].drop_nulls()) == {"hgb-1"}
