@@ -6,10 +6,13 @@ Writes ``marts.fct_risk_model_scores`` and appends one row per model to
 idempotent).
 
 Incremental: given ``since`` (the first data interval the dbt build recomputed), only the
-7-day blocks from the one holding the earliest declaration of those intervals are retrained and
-rescored, and their rows replaced; earlier blocks keep their rows, which a run over everything
-would compute identically (their models use only outcomes before their first day). Without
-``since``, or when it reaches back to the first block, everything is rescored.
+declarations from the earliest declared day of those intervals are rescored, and their rows
+replaced; earlier days keep their rows, which a run over everything would compute identically
+(their features rest on their own and earlier days, their models on outcomes before their
+block's first day). The block holding that day gets its model again (the same run id, as its
+training rows are the same) and its earlier days are rescored too only if the model changed (an
+inspection outcome that arrived late). Without ``since``, or when it reaches back to the first
+day, everything is rescored.
 """
 
 from __future__ import annotations
@@ -171,7 +174,7 @@ def score_risk_model(
         first, last = con.execute(
             "select min(declared_date), max(declared_date) from marts.fct_risk_scores"
         ).fetchall()[0]
-        rescore_from = _rescore_from(con, since, first, retrain_days)
+        rescore_from = _rescore_from(con, since, first)
         outcomes = read_outcomes(con)
         training = read_declarations(con, inspected=True)
         trained_at = datetime.now(UTC)
@@ -184,16 +187,18 @@ def score_risk_model(
             con.execute(f"delete from {SCORES_TABLE} where declared_date >= ?", [rescore_from])
         con.execute("create schema if not exists audit")
         con.execute(RUNS_DDL)
-        start = rescore_from or first
+        day = rescore_from or first
+        start = block_start(first, day, retrain_days) if first else None
         while first is not None and start <= last:
             end = start + timedelta(days=retrain_days)
             model = train(training, outcomes, start, config)
-            rows = _score_block(con, model, start, end, batch_rows)
-            scored = rows if isinstance(model, TrainedModel) else 0
+            rows = _score_block(con, model, _resume_day(con, model, start, day), end, batch_rows)
+            trained = isinstance(model, TrainedModel)
+            scored = _count_scored(con, model.run_id) if trained else 0
             _write_run(con, run_row(model, trained_at, retrain_days, scored))
             counts["declarations"] += rows
-            counts["scored"] += scored
-            counts["models" if isinstance(model, TrainedModel) else "skipped"] += 1
+            counts["scored"] += rows if trained else 0
+            counts["models" if trained else "skipped"] += 1
             start = end
         con.execute("commit")
     finally:
@@ -225,15 +230,42 @@ def _score_block(
                     for name, dtype in BLOCK_COLUMNS.items()
                     if name not in scores.columns
                 ).select(list(BLOCK_COLUMNS))
-                con.register("risk_model_batch", scores.to_arrow())
-                con.execute(f"insert into {BLOCK_TABLE} select * from risk_model_batch")
-                con.unregister("risk_model_batch")
+                # Not con.register(): a view registered (and unregistered) inside the open
+                # transaction keeps its Arrow table alive until the commit; at 10M items the
+                # scores of every block stayed in memory that way (4.4 GB).
+                con.from_arrow(scores.to_arrow()).insert_into(BLOCK_TABLE)
                 rows += scores.height
     finally:
         reader.close()
     con.execute(RANK_BLOCK_SQL, {"version": MODEL_VERSION})
     con.execute(f"drop table {BLOCK_TABLE}")
     return rows
+
+
+def _resume_day(con, model: TrainedModel | Skipped, start: date, day: date) -> date:
+    """The day from which the block starting on ``start`` is rescored: ``day`` when its rows of
+    earlier days were scored by this same model (same run id, or unscored both times), else
+    the block's start (an outcome that arrived late changed the model), after deleting them."""
+    if day <= start:
+        return start
+    run_id = model.run_id if isinstance(model, TrainedModel) else None
+    kept = con.execute(
+        f"select count(*) from {SCORES_TABLE} where declared_date >= ? and declared_date < ? "
+        "and model_run_id is distinct from ?",
+        [start, day, run_id],
+    ).fetchall()[0][0]
+    if not kept:
+        return day
+    con.execute(
+        f"delete from {SCORES_TABLE} where declared_date >= ? and declared_date < ?", [start, day]
+    )
+    return start
+
+
+def _count_scored(con, run_id: str) -> int:
+    return con.execute(
+        f"select count(*) from {SCORES_TABLE} where model_run_id = ?", [run_id]
+    ).fetchall()[0][0]
 
 
 def _write_run(con, row: dict) -> None:
@@ -246,10 +278,11 @@ def _write_run(con, row: dict) -> None:
     )
 
 
-def _rescore_from(con, since: date | None, first: date | None, retrain_days: int) -> date | None:
-    """First day of the first block to rescore (blocks counted from ``first``, the first
-    declared day); None = everything (no ``since``, no earlier scores, or ``since`` reaches
-    back to the first block)."""
+def _rescore_from(con, since: date | None, first: date | None) -> date | None:
+    """First declared day to rescore: the earliest declared day of the data intervals from
+    ``since`` (features rest on a declaration's own day and earlier days only, so earlier days
+    keep their features); None = everything (no ``since``, no earlier scores, or ``since``
+    reaches back to the first day)."""
     if since is None or first is None or not _table_exists(con, SCORES_TABLE):
         return None
     earliest = con.execute(
@@ -257,9 +290,7 @@ def _rescore_from(con, since: date | None, first: date | None, retrain_days: int
         [since],
     ).fetchall()[0][0]
     day = min(since, earliest) if earliest else since
-    if day <= first:
-        return None
-    return block_start(first, day, retrain_days)
+    return None if day <= first else day
 
 
 def _table_exists(con, table: str) -> bool:

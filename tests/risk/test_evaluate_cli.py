@@ -99,26 +99,50 @@ def test_rescoring_from_a_later_day_keeps_earlier_rows_and_matches_a_full_run(ev
 
     settings, model, _ = evaluated
     config = TrainingConfig(window_days=90, min_rows=30, min_findings=5)
-    columns = "* exclude (model_run_id)"  # run ids are equal too; compared below on their own
+    table = "marts.fct_risk_model_scores"
 
-    def scores() -> list[tuple]:
+    def scores() -> dict[str, tuple]:
         with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-            return con.execute(
-                f"select {columns}, model_run_id from marts.fct_risk_model_scores "
-                "order by declaration_id"
-            ).fetchall()
+            rows = con.execute(f"select * from {table} order by declaration_id").fetchall()
+        return {row[0]: row for row in rows}
+
+    def spoil(sql: str, *params) -> None:
+        with duckdb.connect(str(settings.warehouse_path)) as con:
+            con.execute(f"update {table} set {sql}", list(params))
 
     full = scores()
     since = START + timedelta(days=8)
-    with duckdb.connect(str(settings.warehouse_path)) as con:  # spoil the rows to be rescored
-        con.execute(
-            "update marts.fct_risk_model_scores set model_score = -1 where declared_date >= ?",
-            [since - timedelta(days=2)],
-        )
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        day = con.execute(
+            "select least(min(declared_date), ?) from marts.fct_customs_valuation "
+            "where data_interval >= ?",
+            [since, since],
+        ).fetchall()[0][0]
+    # Blocks of 3 days from 1 Sept: 1, 4, 7, 10 Sept. The rebuilt intervals start within the
+    # block of 7 Sept, after its first day, so the block's model is trained again.
+    assert date(2026, 9, 7) < day <= since
+
+    # Same model: the days of the block before `day` keep their rows (-2 stays), later days
+    # are rescored (-1 is replaced).
+    spoil("model_score = -1 where declared_date >= ?", day)
+    spoil(
+        "model_score = -2 where declared_date >= ? and declared_date < ?", START + timedelta(6), day
+    )
     partial = score_risk_model(settings.warehouse_path, retrain_days=3, config=config, since=since)
-    # Blocks of 3 days from 1 Sept: the block holding 9 Sept starts on 7 Sept.
-    assert partial["rescored_from"] == "2026-09-07"
+    assert partial["rescored_from"] == day.isoformat()
     assert 0 < partial["declarations"] < model["declarations"]
+    after = scores()
+    kept = {k for k, row in full.items() if START + timedelta(6) <= row[2] < day}
+    assert kept and all(after[k][3] == -2 for k in kept)
+    assert {k: v for k, v in after.items() if k not in kept} == {
+        k: v for k, v in full.items() if k not in kept
+    }
+
+    # Another model scored the block's earlier days (an outcome arrived late): the whole block
+    # is rescored from its first day, and everything matches the full run again.
+    spoil("model_run_id = 'an-older-model' where declared_date = ?", START + timedelta(6))
+    again = score_risk_model(settings.warehouse_path, retrain_days=3, config=config, since=since)
+    assert again["declarations"] > partial["declarations"]
     assert scores() == full
 
 
