@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -25,6 +26,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from customs.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 PUBLISHED_SCHEMAS = ("marts", "audit")
@@ -459,9 +462,12 @@ def publish_snapshot(settings: Settings) -> Path:
 
     # Fold any write-ahead log into the file before copying it, and export the tables, in one
     # short-lived connection to the build file.
+    started = time.perf_counter()
     with duckdb.connect(str(source)) as con:
         con.execute("checkpoint")
-        export_tables(con, _published_tables(con), parquet_dir)
+        checkpointed = time.perf_counter()
+        written = export_tables(con, _published_tables(con), parquet_dir)
+    exported = time.perf_counter()
 
     tmp = published.with_name(f"{published.name}.tmp-{pid}")
     try:
@@ -472,4 +478,14 @@ def publish_snapshot(settings: Settings) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     _mark_published(settings)
+    logger.info(
+        "published %s (%.0f MB): checkpoint %.1f s, Parquet export %.1f s (%d files rewritten), "
+        "copy %.1f s",
+        published,
+        published.stat().st_size / 1e6,
+        checkpointed - started,
+        exported - checkpointed,
+        sum(written.values()),
+        time.perf_counter() - exported,
+    )
     return published

@@ -46,17 +46,33 @@ lots as (
 ),
 
 -- Resale prices in EUR at the ECB rate of the sale date (latest publication on or before).
+-- The range join runs on the few distinct sale dates; sales then join these rates on
+-- equality (a range join of every sale took most of the model's time).
+sale_dates as (
+    select distinct sale_date from allocations
+),
+
+rates_on_sale_dates as (
+    select
+        sale_dates.sale_date,
+        fx_rates.currency,
+        fx_rates.rate_per_eur
+    from sale_dates
+    inner join fx_rates
+        on sale_dates.sale_date >= fx_rates.valid_from
+            and sale_dates.sale_date
+            < coalesce(fx_rates.valid_to, cast('9999-12-31' as date))
+),
+
 sales_in_eur as (
     select
         allocations.*,
-        {{ money(divide('allocations.sale_unit_price', 'fx_rates.rate_per_eur')) }}
+        {{ money(divide('allocations.sale_unit_price', 'rates.rate_per_eur')) }}
             as sale_unit_price_eur
     from allocations
-    left join fx_rates
-        on allocations.sale_currency = fx_rates.currency
-            and allocations.sale_date >= fx_rates.valid_from
-            and allocations.sale_date
-            < coalesce(fx_rates.valid_to, cast('9999-12-31' as date))
+    left join rates_on_sale_dates as rates
+        on allocations.sale_currency = rates.currency
+            and allocations.sale_date = rates.sale_date
 ),
 
 sales_flagged as (
