@@ -127,7 +127,12 @@ def _holdout_metrics(x: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
 
 def single_thread():
     """One OpenMP thread for fitting and predicting: on a small, shared machine the default (one
-    thread per core, busy-waiting) made a fit of a few hundred rows 15 times slower."""
+    thread per core, busy-waiting) made a fit of a few hundred rows 15 times slower.
+
+    threadpoolctl limits only the thread pools already loaded: scikit-learn's OpenMP runtime is
+    loaded first, else the first fit of a process ran unlimited (16 s instead of 1 s for 30k
+    rows while another job used the second core)."""
+    import sklearn.ensemble  # noqa: F401  (loads the OpenMP runtime to limit)
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1)

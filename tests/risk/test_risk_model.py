@@ -144,3 +144,20 @@ def test_top_features_name_the_feature_that_drives_the_score(frames, baseline) -
     assert (risky["top_feature_1_contribution"] > 0).all()
     assert set(late["top_feature_1"].drop_nulls()) <= set(FEATURES)
     assert len(FEATURES) == len(NUMERIC_FEATURES) + len(CATEGORICAL_FEATURES)
+
+
+def test_single_thread_limits_openmp_even_before_scikit_learn_is_imported() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, threadpoolctl\n"
+        "from customs.risk_model.train import single_thread\n"
+        "assert 'sklearn' not in sys.modules\n"
+        "with single_thread():\n"
+        "    import sklearn.ensemble\n"  # what the first fit of a process does
+        "    pools = [p for p in threadpoolctl.threadpool_info() if p['user_api'] == 'openmp']\n"
+        "print([p['num_threads'] for p in pools])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[1]"
