@@ -112,104 +112,112 @@ inspection_days as (
     group by all
 ),
 
-entity_days as (
-    select distinct
+-- One row per entity and day with its events; the entity's declaration days are the rows
+-- with declarations.
+entity_timeline as (
+    select
         entity_type,
         entity_id,
-        declared_date
-    from entities_of_declarations
+        event_date,
+        sum(inspections) as inspections,
+        sum(findings) as findings,
+        sum(declarations) as declarations,
+        sum(signalled) as signalled
+    from (
+        select
+            entity_type,
+            entity_id,
+            event_date,
+            inspections,
+            findings,
+            0 as declarations,
+            0 as signalled
+        from inspection_days
+        union all
+        select
+            entity_type,
+            entity_id,
+            event_date,
+            0 as inspections,
+            0 as findings,
+            declarations,
+            signalled
+        from signal_days
+    ) as events
+    group by entity_type, entity_id, event_date
 ),
 
-inspection_history as (
+-- Decayed sums over strictly earlier days as running sums over the entity's earlier rows (a
+-- join of every day with every earlier day grew with the square of the history). With a the
+-- entity's first day, 0.5 ^ ((d - e) / h) = 0.5 ^ ((d - a) / h) * 2 ^ ((e - a) / h): the
+-- running sums carry 2 ^ ((e - a) / h), which stays finite for histories shorter than about
+-- 1,000 half-lives.
+entity_timeline_weighted as (
     select
-        entity_days.entity_type,
-        entity_days.entity_id,
-        entity_days.declared_date,
-        sum(past.findings) as past_findings,
-        sum(
-            power(
-                0.5,
-                (entity_days.declared_date - past.event_date)
-                / {{ var('entity_history_half_life_days') }}
-            ) * past.findings
-        ) as decayed_findings,
-        sum(
-            power(
-                0.5,
-                (entity_days.declared_date - past.event_date)
-                / {{ var('entity_history_half_life_days') }}
-            ) * past.inspections
-        ) as decayed_inspections
-    from entity_days
-    inner join inspection_days as past
-        on
-            entity_days.entity_type = past.entity_type
-            and entity_days.entity_id = past.entity_id
-            and entity_days.declared_date > past.event_date
-    group by all
+        *,
+        power(
+            2.0,
+            {{ dbt.datediff(
+                'min(event_date) over (partition by entity_type, entity_id)',
+                'event_date',
+                'day'
+            ) }} / {{ var('entity_history_half_life_days') }}
+        ) as growth
+    from entity_timeline
 ),
 
-signal_history as (
+running_history as (
     select
-        entity_days.entity_type,
-        entity_days.entity_id,
-        entity_days.declared_date,
-        sum(past.signalled) as past_signalled,
-        sum(
-            power(
-                0.5,
-                (entity_days.declared_date - past.event_date)
-                / {{ var('entity_history_half_life_days') }}
-            ) * past.signalled
-        ) as decayed_signalled,
-        sum(
-            power(
-                0.5,
-                (entity_days.declared_date - past.event_date)
-                / {{ var('entity_history_half_life_days') }}
-            ) * past.declarations
-        ) as decayed_declarations
-    from entity_days
-    inner join signal_days as past
-        on
-            entity_days.entity_type = past.entity_type
-            and entity_days.entity_id = past.entity_id
-            and entity_days.declared_date > past.event_date
-    group by all
+        entity_type,
+        entity_id,
+        event_date as declared_date,
+        declarations,
+        1.0 / growth as decay,
+        sum(findings) over earlier_days as past_findings,
+        sum(findings * growth) over earlier_days as grown_findings,
+        sum(inspections * growth) over earlier_days as grown_inspections,
+        sum(signalled) over earlier_days as past_signalled,
+        sum(signalled * growth) over earlier_days as grown_signalled,
+        sum(declarations * growth) over earlier_days as grown_declarations
+    from entity_timeline_weighted
+    window earlier_days as (
+        partition by entity_type, entity_id
+        order by event_date
+        rows between unbounded preceding and 1 preceding
+    )
 ),
 
+-- Scores are rounded to 12 decimals: the rescaled sums differ from the direct ones in the
+-- last bits.
 entity_scores as (
     select
-        entity_days.entity_type,
-        entity_days.entity_id,
-        entity_days.declared_date,
-        coalesce(inspection_history.past_findings, 0) as past_findings,
-        coalesce(signal_history.past_signalled, 0) as past_signalled,
+        entity_type,
+        entity_id,
+        declared_date,
+        coalesce(past_findings, 0) as past_findings,
+        coalesce(past_signalled, 0) as past_signalled,
         coalesce(
-            inspection_history.decayed_findings / (
-                inspection_history.decayed_inspections
-                + {{ var('entity_history_prior_inspections') }}
+            round(
+                decay * grown_findings / (
+                    decay * grown_inspections
+                    + {{ var('entity_history_prior_inspections') }}
+                ),
+                12
             ),
             0
         ) as inspection_score,
         coalesce(
-            signal_history.decayed_signalled / (
-                signal_history.decayed_declarations
-                + {{ var('entity_history_prior_declarations') }}
+            round(
+                decay * grown_signalled / (
+                    decay * grown_declarations
+                    + {{ var('entity_history_prior_declarations') }}
+                ),
+                12
             ),
             0
         ) as signal_score
-    from entity_days
-    left join inspection_history
-        on
-            entity_days.entity_type = inspection_history.entity_type
-            and entity_days.entity_id = inspection_history.entity_id
-            and entity_days.declared_date = inspection_history.declared_date
-    left join signal_history
-        on
-            entity_days.entity_type = signal_history.entity_type
-            and entity_days.entity_id = signal_history.entity_id
-            and entity_days.declared_date = signal_history.declared_date
+    from running_history
+    where declarations > 0
 ),
 
 declaration_entity_scores as (
@@ -229,32 +237,44 @@ declaration_entity_scores as (
             and entities.declared_date = scores.declared_date
 ),
 
+-- The riskiest entity of each declaration; on a tie the first entity type in alphabetical
+-- order (declarant, importer, seller), so that a rebuild picks the same one.
+ranked_entities as (
+    select
+        *,
+        row_number() over (
+            partition by declaration_id
+            order by entity_score desc, entity_type asc
+        ) as entity_rank
+    from declaration_entity_scores
+),
+
 final as (
     select
         declaration_id,
         coalesce(
-            arg_max(past_findings, entity_score), 0
+            max(case when entity_rank = 1 then past_findings end), 0
         ) as entity_past_findings,
         coalesce(
-            arg_max(past_signalled, entity_score), 0
+            max(case when entity_rank = 1 then past_signalled end), 0
         ) as entity_past_signalled,
-        case
-            when max(entity_score) > 0 then arg_max(entity_type, entity_score)
-        end as riskiest_entity_type,
-        case
-            when max(entity_score) > 0
-                then arg_max(
+        max(
+            case when entity_rank = 1 and entity_score > 0 then entity_type end
+        ) as riskiest_entity_type,
+        max(
+            case
+                when entity_rank = 1 and entity_score > 0
+                    then
                         case
                             when inspection_score >= signal_score then 'inspections'
                             else 'signals'
-                        end,
-                        entity_score
-                    )
-        end as entity_history_source,
+                        end
+            end
+        ) as entity_history_source,
         coalesce(max(inspection_score), 0) as entity_inspection_score,
         coalesce(max(signal_score), 0) as entity_signal_score,
         coalesce(max(entity_score), 0) as entity_history_score
-    from declaration_entity_scores
+    from ranked_entities
     group by declaration_id
 )
 
