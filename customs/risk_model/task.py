@@ -32,6 +32,7 @@ from customs.risk_model.features import (
     read_outcomes,
 )
 from customs.risk_model.score import TOP_FEATURES, block_start, score_batch
+from customs.risk_model.store import ModelStore
 from customs.risk_model.train import (
     MODEL_VERSION,
     PARAMS,
@@ -138,7 +139,7 @@ def run_row(
         "model_version": MODEL_VERSION,
         "status": "skipped" if skipped else "trained",
         "reason": run.reason if skipped else None,
-        "trained_at": trained_at,
+        "trained_at": trained_at if skipped else (run.fitted_at or trained_at),
         "first_scored_date": run.cutoff,
         "training_window_start": run.window_start,
         "training_window_end": None if skipped else run.window_end,
@@ -169,6 +170,7 @@ def score_risk_model(
     day. Everything is written in one transaction: a failed run leaves the previous scores."""
     started = time.perf_counter()
     config = config or TrainingConfig()
+    store = ModelStore.beside(warehouse_path)
     con = connect_bounded(warehouse_path, memory_limit=DUCKDB_MEMORY_LIMIT)
     try:
         first, last = con.execute(
@@ -191,7 +193,7 @@ def score_risk_model(
         start = block_start(first, day, retrain_days) if first else None
         while first is not None and start <= last:
             end = start + timedelta(days=retrain_days)
-            model = train(training, outcomes, start, config)
+            model = train(training, outcomes, start, config, store)
             rows = _score_block(con, model, _resume_day(con, model, start, day), end, batch_rows)
             trained = isinstance(model, TrainedModel)
             scored = _count_scored(con, model.run_id) if trained else 0
@@ -205,6 +207,7 @@ def score_risk_model(
         con.close()
     return {
         **counts,
+        "models_reused": store.loaded,
         "rescored_from": rescore_from.isoformat() if rescore_from else None,
         "seconds": round(time.perf_counter() - started, 2),
     }

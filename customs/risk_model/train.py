@@ -12,10 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
+
+if TYPE_CHECKING:
+    from customs.risk_model.store import ModelStore
 
 from customs.risk_model.features import (
     CATEGORICAL_FEATURES,
@@ -57,6 +61,7 @@ class TrainedModel:
     categories: dict[str, list[str]]
     baseline: np.ndarray  # per feature: the value a feature is reset to when explaining
     model: object = field(repr=False)
+    fitted_at: datetime | None = None
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.model.predict_proba(x)[:, 1]
@@ -143,14 +148,21 @@ def train(
     outcomes: pl.DataFrame,
     cutoff: date,
     config: TrainingConfig | None = None,
+    store: ModelStore | None = None,
 ) -> TrainedModel | Skipped:
-    """The model for declarations of ``cutoff`` and later, from outcomes known before it."""
+    """The model for declarations of ``cutoff`` and later, from outcomes known before it; with
+    ``store``, a model already fitted on the same training rows is loaded instead, and a newly
+    fitted one is kept."""
     with single_thread():
-        return _train(declarations, outcomes, cutoff, config or TrainingConfig())
+        return _train(declarations, outcomes, cutoff, config or TrainingConfig(), store)
 
 
 def _train(
-    declarations: pl.DataFrame, outcomes: pl.DataFrame, cutoff: date, config: TrainingConfig
+    declarations: pl.DataFrame,
+    outcomes: pl.DataFrame,
+    cutoff: date,
+    config: TrainingConfig,
+    store: ModelStore | None,
 ) -> TrainedModel | Skipped:
     rows = training_rows(declarations, outcomes, cutoff, config.window_days)
     start = cutoff - timedelta(days=config.window_days)
@@ -167,17 +179,20 @@ def _train(
                 f"(minimum {config.min_findings})"
             ),
         )
+    run_id = _run_id(cutoff, rows)
+    if store is not None and (kept := store.load(run_id)) is not None:
+        return kept
     categories = category_codes(rows)
     x = matrix(rows, categories)
     y = rows["is_finding"].cast(pl.Int8).to_numpy()
     metrics = _holdout_metrics(x, y)
-    model = _classifier().fit(x, y)
+    fitted = _classifier().fit(x, y)
     # Baseline for explanations: the training median of numeric features; categorical
     # features are reset to missing (the model's branch for an unknown category).
     baseline = np.nanmedian(x, axis=0)
     baseline[len(NUMERIC_FEATURES) :] = np.nan
-    return TrainedModel(
-        run_id=_run_id(cutoff, rows),
+    model = TrainedModel(
+        run_id=run_id,
         cutoff=cutoff,
         window_start=max(start, rows["inspected_date"].min()),
         window_end=rows["inspected_date"].max(),
@@ -186,5 +201,9 @@ def _train(
         metrics=metrics,
         categories=categories,
         baseline=baseline,
-        model=model,
+        model=fitted,
+        fitted_at=datetime.now(UTC),
     )
+    if store is not None:
+        store.save(model)
+    return model

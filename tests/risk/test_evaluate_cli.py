@@ -178,3 +178,38 @@ def test_scores_written_batch_by_batch_equal_scoring_every_row_at_once(evaluated
     assert table.select(columns).sort("declaration_id").equals(expected.select(columns))
     assert table["model_rank_in_jurisdiction_day"].is_not_null().sum() == model["scored"] > 0
     assert set(table["model_version"].drop_nulls()) == {"hgb-1"}
+
+
+def test_a_rerun_loads_the_fitted_models_and_writes_the_same_scores(evaluated) -> None:
+    import duckdb
+
+    from customs.risk_model.store import ModelStore
+
+    settings, model, _ = evaluated
+    config = TrainingConfig(window_days=90, min_rows=30, min_findings=5)
+    store = ModelStore.beside(settings.warehouse_path)
+
+    def read() -> tuple[list, list]:
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+            scores = con.execute(
+                "select * from marts.fct_risk_model_scores order by declaration_id"
+            ).fetchall()
+            runs = con.execute(
+                "select run_id, trained_at from audit.risk_model_runs "
+                "where status = 'trained' order by run_id"
+            ).fetchall()
+        return scores, runs
+
+    before = read()
+    kept = sorted(p.name for p in store.folder.glob("*.pkl"))
+    assert kept == sorted(f"{run_id}.pkl" for run_id, _ in before[1])
+    again = score_risk_model(settings.warehouse_path, retrain_days=3, config=config)
+    assert again["models_reused"] == again["models"] == model["models"] > 0
+    assert read() == before  # same scores, and each model keeps the time it was fitted
+    # A damaged file is fitted again, with the same result.
+    damaged = store.folder / kept[0]
+    damaged.write_bytes(b"not a model")
+    third = score_risk_model(settings.warehouse_path, retrain_days=3, config=config)
+    assert third["models_reused"] == model["models"] - 1
+    assert read()[0] == before[0]
+    assert ModelStore(store.folder).load(damaged.stem) is not None
