@@ -191,7 +191,8 @@ def rebuilt_since(settings: Settings) -> date | None:
 
 def score_risk_model(settings: Settings, since: date | None = None) -> dict:
     """Score the declarations with the risk model; with ``since`` (the first data interval the
-    build recomputed) only the days from the block holding it are rescored."""
+    build recomputed) only the declared days from the earliest of those intervals on are
+    rescored (``customs.risk_model.task``)."""
     from customs.risk_model.task import score_risk_model as score
 
     return score(settings.warehouse_path, since=since)

@@ -252,12 +252,12 @@ def _resume_day(con, model: TrainedModel | Skipped, start: date, day: date) -> d
     if day <= start:
         return start
     run_id = model.run_id if isinstance(model, TrainedModel) else None
-    kept = con.execute(
+    scored_otherwise = con.execute(
         f"select count(*) from {SCORES_TABLE} where declared_date >= ? and declared_date < ? "
         "and model_run_id is distinct from ?",
         [start, day, run_id],
     ).fetchall()[0][0]
-    if not kept:
+    if not scored_otherwise:
         return day
     con.execute(
         f"delete from {SCORES_TABLE} where declared_date >= ? and declared_date < ?", [start, day]
