@@ -247,6 +247,7 @@ def main() -> None:
     import logging
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    logging.getLogger("customs.warehouse").setLevel(logging.INFO)  # publish's breakdown
     stage, args = sys.argv[1], json.loads(sys.argv[2])
     if not os.environ.get("CUSTOMS_HOME"):
         sys.exit("bench stages need CUSTOMS_HOME (the bench sets it): refusing the default home")

@@ -479,13 +479,13 @@ def publish_snapshot(settings: Settings) -> Path:
         tmp.unlink(missing_ok=True)
     _mark_published(settings)
     logger.info(
-        "published %s (%.0f MB): checkpoint %.1f s, Parquet export %.1f s (%d files rewritten), "
+        "published %s (%.0f MB): checkpoint %.1f s, Parquet export %.1f s (files rewritten: %s), "
         "copy %.1f s",
         published,
         published.stat().st_size / 1e6,
         checkpointed - started,
         exported - checkpointed,
-        sum(written.values()),
+        ", ".join(f"{table} {n}" for table, n in written.items() if n) or "none",
         time.perf_counter() - exported,
     )
     return published
