@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import nullcontext
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -222,8 +223,10 @@ def _score_block(
     con.execute(table_ddl(BLOCK_TABLE, BLOCK_COLUMNS, temp=True))
     rows = 0
     reader = con.cursor()
+    # scikit-learn (2-3 s to import) only when there is a model to predict with
+    threads = single_thread() if isinstance(model, TrainedModel) else nullcontext()
     try:
-        with single_thread():
+        with threads:
             for batch in iter_declarations(reader, start, end, batch_rows):
                 scores = batch.select("declaration_id", "jurisdiction", "declared_date").join(
                     score_batch(model, batch), on="declaration_id", how="left"

@@ -153,8 +153,7 @@ def train(
     """The model for declarations of ``cutoff`` and later, from outcomes known before it; with
     ``store``, a model already fitted on the same training rows is loaded instead, and a newly
     fitted one is kept."""
-    with single_thread():
-        return _train(declarations, outcomes, cutoff, config or TrainingConfig(), store)
+    return _train(declarations, outcomes, cutoff, config or TrainingConfig(), store)
 
 
 def _train(
@@ -185,8 +184,9 @@ def _train(
     categories = category_codes(rows)
     x = matrix(rows, categories)
     y = rows["is_finding"].cast(pl.Int8).to_numpy()
-    metrics = _holdout_metrics(x, y)
-    fitted = _classifier().fit(x, y)
+    with single_thread():
+        metrics = _holdout_metrics(x, y)
+        fitted = _classifier().fit(x, y)
     # Baseline for explanations: the training median of numeric features; categorical
     # features are reset to missing (the model's branch for an unknown category).
     baseline = np.nanmedian(x, axis=0)
