@@ -6,6 +6,10 @@ Layout under ``published/parquet/<schema>/``:
   day's worth of rows each day) is a folder, one file per declared day:
   ``<table>/<YYYY-MM-DD>.parquet`` (``<table>/undated.parquet`` for rows without a day). Every
   file holds whole rows, ``declared_date`` included, so ``<table>/*.parquet`` reads the table.
+- in such a table with a ``procedure`` column, the rows of warehouse entries (procedure
+  ``WH``) are in a file of their own per day, ``<table>/<YYYY-MM-DD>_wh.parquet``: a
+  warehouse entry is revalued by every build while its resales come in (90 days), and alone
+  it made every day of the window be rewritten every day.
 - any other table (dimensions, monthly reports, audit) is one file, ``<table>.parquet``.
 
 A daily run changes a few days of the large facts: a partition's file is rewritten only when
@@ -26,14 +30,20 @@ from typing import Any
 DAY_COLUMN = "declared_date"
 UNDATED = "undated"
 FINGERPRINTS = "_fingerprints.json"
+PROCEDURE_COLUMN = "procedure"
+WAREHOUSE_SUFFIX = "_wh"
+IS_WAREHOUSE = f"coalesce({PROCEDURE_COLUMN} = 'WH', false)"
 
 
 def export_tables(con: Any, tables: list[tuple[str, str]], parquet_dir: Path) -> dict[str, int]:
     """Export ``tables`` (schema, name) of ``con``; returns files written per table."""
     written: dict[str, int] = {}
     for schema, table in tables:
-        if DAY_COLUMN in _columns(con, schema, table):
-            written[f"{schema}.{table}"] = _export_by_day(con, schema, table, parquet_dir)
+        columns = _columns(con, schema, table)
+        if DAY_COLUMN in columns:
+            written[f"{schema}.{table}"] = _export_by_day(
+                con, schema, table, parquet_dir, split_warehouse=PROCEDURE_COLUMN in columns
+            )
         else:
             _copy(
                 con,
@@ -54,28 +64,33 @@ def _columns(con: Any, schema: str, table: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _export_by_day(con: Any, schema: str, table: str, parquet_dir: Path) -> int:
+def _export_by_day(
+    con: Any, schema: str, table: str, parquet_dir: Path, split_warehouse: bool
+) -> int:
     folder = parquet_dir / schema / table
     folder.mkdir(parents=True, exist_ok=True)
     record = folder / FINGERPRINTS
     before: dict[str, list] = json.loads(record.read_text()) if record.exists() else {}
-    now = {
-        (day.isoformat() if day else UNDATED): [rows, str(xor), str(total)]
-        for day, rows, xor, total in con.execute(
-            f"""
-            select {DAY_COLUMN}, count(*), bit_xor(hash(t)), sum(hash(t)::hugeint)
-            from "{schema}"."{table}" as t
-            group by {DAY_COLUMN}
-            """
-        ).fetchall()
-    }
+    warehouse = IS_WAREHOUSE if split_warehouse else "false"
+    parts: dict[str, str] = {}  # file stem -> the rows it holds (an SQL condition)
+    now: dict[str, list] = {}
+    for day, is_warehouse, rows, xor, total in con.execute(
+        f"""
+        select {DAY_COLUMN}, {warehouse}, count(*), bit_xor(hash(t)), sum(hash(t)::hugeint)
+        from "{schema}"."{table}" as t
+        group by all
+        """
+    ).fetchall():
+        stem = (day.isoformat() if day else UNDATED) + (WAREHOUSE_SUFFIX if is_warehouse else "")
+        on_day = f"{DAY_COLUMN} = date '{day.isoformat()}'" if day else f"{DAY_COLUMN} is null"
+        parts[stem] = f"{on_day} and {'' if is_warehouse else 'not '}{warehouse}"
+        now[stem] = [rows, str(xor), str(total)]
     written = 0
-    for day, fingerprint in sorted(now.items()):
-        target = folder / f"{day}.parquet"
-        if before.get(day) == fingerprint and target.exists():
+    for stem, fingerprint in sorted(now.items()):
+        target = folder / f"{stem}.parquet"
+        if before.get(stem) == fingerprint and target.exists():
             continue
-        where = f"{DAY_COLUMN} is null" if day == UNDATED else f"{DAY_COLUMN} = date '{day}'"
-        _copy(con, f'select * from "{schema}"."{table}" where {where}', target)
+        _copy(con, f'select * from "{schema}"."{table}" where {parts[stem]}', target)
         written += 1
     for stale in folder.glob("*.parquet"):
         if stale.stem not in now:

@@ -75,3 +75,30 @@ def test_tables_no_longer_published_and_old_single_files_are_removed(con, tmp_pa
     export_tables(con, [("marts", "fct_items")], tmp_path)
     assert not (tmp_path / "marts" / "dim_thing.parquet").exists()
     assert not list(tmp_path.rglob(".*tmp-*"))
+
+
+def test_warehouse_entries_have_their_own_file_per_day(con, tmp_path) -> None:
+    con.execute(
+        "create table marts.fct_declared as select i as item_id, "
+        "date '2026-09-01' + (i % 2)::int as declared_date, "
+        "case when i % 5 = 0 then 'WH' when i % 7 = 0 then null else 'H7' end as procedure, "
+        "i * 1.0 as value_eur from range(20) t(i)"
+    )
+    tables = [("marts", "fct_declared")]
+    assert export_tables(con, tables, tmp_path) == {"marts.fct_declared": 4}
+    folder = tmp_path / "marts" / "fct_declared"
+    assert sorted(p.name for p in folder.glob("*.parquet")) == [
+        "2026-09-01.parquet",
+        "2026-09-01_wh.parquet",
+        "2026-09-02.parquet",
+        "2026-09-02_wh.parquet",
+    ]
+    assert set(pl.read_parquet(folder / "2026-09-02_wh.parquet")["procedure"]) == {"WH"}
+    assert "WH" not in set(pl.read_parquet(folder / "2026-09-02.parquet")["procedure"])
+    # A warehouse entry revalued (as every build does in its sales window): only its file.
+    others = (folder / "2026-09-01.parquet").stat().st_mtime_ns
+    con.execute("update marts.fct_declared set value_eur = -1 where item_id = 10")  # WH, 1 Sept
+    assert export_tables(con, tables, tmp_path)["marts.fct_declared"] == 1
+    assert (folder / "2026-09-01.parquet").stat().st_mtime_ns == others
+    expected = con.sql("select * from marts.fct_declared order by item_id").pl()
+    assert _table(folder).equals(expected)
