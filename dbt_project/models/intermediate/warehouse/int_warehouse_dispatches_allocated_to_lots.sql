@@ -8,8 +8,22 @@ dispatches as (
     select * from {{ ref('stg_customs_feeds__warehouse_dispatches') }}
 ),
 
+-- Only the order lines that dispatches name (every delivery of each, so that the latest one
+-- still wins): ranking every order line of the history cost most of the model.
+dispatched_order_lines as (
+    select distinct
+        order_id,
+        line_id
+    from dispatches
+),
+
 order_lines as (
-    select * from {{ ref('stg_customs_feeds__orders') }}
+    select all_order_lines.*
+    from {{ ref('stg_customs_feeds__orders') }} as all_order_lines
+    inner join dispatched_order_lines as dispatched
+        on
+            all_order_lines.order_id = dispatched.order_id
+            and all_order_lines.line_id = dispatched.line_id
 ),
 
 -- Latest delivery of each lot, dispatch and order line (as for declaration items).
