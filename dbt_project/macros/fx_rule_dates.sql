@@ -37,3 +37,23 @@
         ) }} as date
     )
 {%- endmacro %}
+
+{#
+    The ECB rate of each currency in force on each date of `dates` (a relation with a
+    `date_column`): the latest publication on or before it (int_fx_rates_carried_forward's
+    validity periods in `fx_rates`). The range join runs on the few distinct dates; the rows
+    that need a rate then join these on equality (currency, date), which is far cheaper than a
+    range join of every row against every rate of its currency.
+#}
+{% macro fx_rates_on_dates(dates, date_column, fx_rates='fx_rates') -%}
+    select
+        {{ dates }}.{{ date_column }},
+        {{ fx_rates }}.currency,
+        {{ fx_rates }}.rate_date,
+        {{ fx_rates }}.rate_per_eur
+    from {{ dates }}
+    inner join {{ fx_rates }}
+        on {{ dates }}.{{ date_column }} >= {{ fx_rates }}.valid_from
+            and {{ dates }}.{{ date_column }}
+            < coalesce({{ fx_rates }}.valid_to, cast('9999-12-31' as date))
+{%- endmacro %}

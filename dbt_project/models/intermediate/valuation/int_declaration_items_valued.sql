@@ -90,23 +90,14 @@ items_with_jurisdiction as (
             )
 ),
 
--- The latest ECB rate on or before each reference date, per currency. The range join runs on
--- the few distinct dates; items then join these rates on equality.
+-- The latest ECB rate on or before each reference date, per currency (on the distinct dates;
+-- items then join these rates on equality).
 reference_dates as (
     select distinct fx_reference_date from items_with_jurisdiction
 ),
 
 rates_on_reference_dates as (
-    select
-        reference_dates.fx_reference_date,
-        fx_rates.currency,
-        fx_rates.rate_date,
-        fx_rates.rate_per_eur
-    from reference_dates
-    inner join fx_rates
-        on reference_dates.fx_reference_date >= fx_rates.valid_from
-            and reference_dates.fx_reference_date
-            < coalesce(fx_rates.valid_to, cast('9999-12-31' as date))
+    {{ fx_rates_on_dates('reference_dates', 'fx_reference_date') }}
 ),
 
 items_with_rates_per_eur as (

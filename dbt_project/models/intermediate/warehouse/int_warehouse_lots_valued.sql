@@ -45,23 +45,14 @@ lots as (
     where receipts.delivery_rank = 1
 ),
 
--- Resale prices in EUR at the ECB rate of the sale date (latest publication on or before).
--- The range join runs on the few distinct sale dates; sales then join these rates on
--- equality (a range join of every sale took most of the model's time).
+-- Resale prices in EUR at the ECB rate of the sale date (latest publication on or before;
+-- macros/fx_rule_dates.sql: a range join of every sale took most of the model's time).
 sale_dates as (
     select distinct sale_date from allocations
 ),
 
 rates_on_sale_dates as (
-    select
-        sale_dates.sale_date,
-        fx_rates.currency,
-        fx_rates.rate_per_eur
-    from sale_dates
-    inner join fx_rates
-        on sale_dates.sale_date >= fx_rates.valid_from
-            and sale_dates.sale_date
-            < coalesce(fx_rates.valid_to, cast('9999-12-31' as date))
+    {{ fx_rates_on_dates('sale_dates', 'sale_date') }}
 ),
 
 sales_in_eur as (
