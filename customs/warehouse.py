@@ -439,6 +439,11 @@ def _row_counts(database: Path) -> dict[str, int]:
         }
 
 
+PUBLISH_MEMORY_LIMIT = "1GB"
+"""DuckDB's limit while publish fingerprints and exports the tables (its default is 80 % of the
+RAM); the export streams one day's file at a time."""
+
+
 def publish_snapshot(settings: Settings) -> Path:
     """Copy the build file to ``published/warehouse.duckdb`` and export marts and audit to Parquet
     (the large facts by declared day, rewriting only the days that changed:
@@ -448,8 +453,7 @@ def publish_snapshot(settings: Settings) -> Path:
     file system), so a reader sees either the previous snapshot or the new one, never half a file;
     a reader that has the previous snapshot open keeps reading it. Call only while no build runs.
     """
-    import duckdb
-
+    from customs.duckdb_connect import connect_bounded
     from customs.parquet_export import export_tables
 
     source = settings.warehouse_path
@@ -463,7 +467,7 @@ def publish_snapshot(settings: Settings) -> Path:
     # Fold any write-ahead log into the file before copying it, and export the tables, in one
     # short-lived connection to the build file.
     started = time.perf_counter()
-    with duckdb.connect(str(source)) as con:
+    with connect_bounded(source, memory_limit=PUBLISH_MEMORY_LIMIT) as con:
         con.execute("checkpoint")
         checkpointed = time.perf_counter()
         written = export_tables(con, _published_tables(con), parquet_dir)
