@@ -27,7 +27,7 @@ from pathlib import Path
 
 from customs.settings import Settings
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 PUBLISHED_SCHEMAS = ("marts", "audit")
@@ -482,7 +482,7 @@ def publish_snapshot(settings: Settings) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     _mark_published(settings)
-    logger.info(
+    log.info(
         "published %s (%.0f MB): checkpoint %.1f s, Parquet export %.1f s (files rewritten: %s), "
         "copy %.1f s",
         published,
