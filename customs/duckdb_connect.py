@@ -11,11 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+TASK_MEMORY_LIMIT = "1GB"
+"""The limit of the tasks that read the build file beside Python work of their own (the risk
+model, the mart checks' copies and reconciliation, publish's fingerprints and export); the
+dbt build has its own (``CUSTOMS_DUCKDB_MEMORY_LIMIT``, 3 GB)."""
+
 
 def connect_bounded(
     path: Path,
     *,
-    memory_limit: str,
+    memory_limit: str = TASK_MEMORY_LIMIT,
     read_only: bool = False,
     temp_directory: Path | None = None,
 ) -> Any:

@@ -439,11 +439,6 @@ def _row_counts(database: Path) -> dict[str, int]:
         }
 
 
-PUBLISH_MEMORY_LIMIT = "1GB"
-"""DuckDB's limit while publish fingerprints and exports the tables (its default is 80 % of the
-RAM); the export streams one day's file at a time."""
-
-
 def publish_snapshot(settings: Settings) -> Path:
     """Copy the build file to ``published/warehouse.duckdb`` and export marts and audit to Parquet
     (the large facts by declared day, rewriting only the days that changed:
@@ -467,7 +462,7 @@ def publish_snapshot(settings: Settings) -> Path:
     # Fold any write-ahead log into the file before copying it, and export the tables, in one
     # short-lived connection to the build file.
     started = time.perf_counter()
-    with connect_bounded(source, memory_limit=PUBLISH_MEMORY_LIMIT) as con:
+    with connect_bounded(source) as con:  # the export streams one day's file at a time
         con.execute("checkpoint")
         checkpointed = time.perf_counter()
         written = export_tables(con, _published_tables(con), parquet_dir)

@@ -37,8 +37,6 @@ if TYPE_CHECKING:
 
 MART_CHUNK_ROWS = 500_000
 """Rows of a mart validated at once (about 10 columns: some hundred MB in GX at the peak)."""
-DUCKDB_MEMORY_LIMIT = "1GB"
-"""DuckDB's limit while it copies the chunks and reconciles (default: 80 % of the RAM)."""
 INTERVAL_COLUMN = "data_interval"
 CHUNK = "_dq_chunk"  # the partition column of the chunk files (not a mart column)
 _COLUMN_KWARGS = ("column", "column_A", "column_B")
@@ -131,9 +129,7 @@ def read_marts(
     folder.mkdir(parents=True, exist_ok=True)
     try:
         # read-only, bounded; spills to the chunk folder beyond the limit
-        con = connect_bounded(
-            path, memory_limit=DUCKDB_MEMORY_LIMIT, read_only=True, temp_directory=folder / "spill"
-        )
+        con = connect_bounded(path, read_only=True, temp_directory=folder / "spill")
         try:
             reads = [_copy(con, suite, since, folder, path) for suite in suites]
             reconciliation = reconcile(con, since)

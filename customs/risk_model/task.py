@@ -90,13 +90,12 @@ SCORES_COLUMNS: dict[str, pl.DataType] = {
 BLOCK_TABLE = "risk_model_block_scores"
 """A temporary table that collects one block's batches before they are ranked and written."""
 BLOCK_COLUMNS: dict[str, pl.DataType] = {
-    "declaration_id": pl.String(),
-    "jurisdiction": pl.String(),
-    "declared_date": pl.Date(),
-    "model_score": pl.Float64(),
-    "model_run_id": pl.String(),
-    **TOP_FEATURE_COLUMNS,
-    "reason": pl.String(),
+    **{
+        name: dtype
+        for name, dtype in SCORES_COLUMNS.items()
+        if name not in ("model_rank_in_jurisdiction_day", "model_version", "not_scored_reason")
+    },
+    "reason": pl.String(),  # -> not_scored_reason; rank and version come with the ranking
 }
 DUCKDB_TYPES = {pl.String: "varchar", pl.Date: "date", pl.Float64: "double", pl.Int64: "bigint"}
 
@@ -123,10 +122,6 @@ order by declaration_id
 BATCH_ROWS = 100_000
 """Declarations read, scored and written at a time: memory holds one batch (about 20 MB of
 features and 17 MB of matrix), not a block, whose size grows with the daily volume."""
-
-DUCKDB_MEMORY_LIMIT = "1GB"
-"""DuckDB's limit while the task reads features and writes scores (its default is 80 % of the
-RAM); beyond it DuckDB spills to disk."""
 
 
 def run_row(
@@ -172,7 +167,7 @@ def score_risk_model(
     started = time.perf_counter()
     config = config or TrainingConfig()
     store = ModelStore.beside(warehouse_path)
-    con = connect_bounded(warehouse_path, memory_limit=DUCKDB_MEMORY_LIMIT)
+    con = connect_bounded(warehouse_path)  # DuckDB spills to disk beyond its limit
     try:
         first, last = con.execute(
             "select min(declared_date), max(declared_date) from marts.fct_risk_scores"
