@@ -67,7 +67,8 @@ class PreparedFrame:
     base: pl.LazyFrame
     """``source_row`` plus the file's columns under their internal names."""
     pseudonyms: dict[str, pl.Expr]
-    """Personal column → expression adding its pseudonym (:func:`pseudonym_lookup`)."""
+    """Personal column → expression adding its pseudonym (:func:`pseudonym_per_row` or
+    :func:`pseudonym_lookup`)."""
     valid_ioss: dict[str, pl.Series]
     duplicate_rows: pl.Series
     """``source_row`` of every row whose key repeats the key of an earlier row."""
@@ -116,9 +117,15 @@ def _file_columns(lf: pl.LazyFrame, schema: FeedSchema, source_file: str | None)
     )
 
 
-def _raw_distinct(fc: _FileColumns) -> list[pl.Expr]:
-    """The distinct raw values of the personal and IOSS columns, one list each."""
-    return [pl.col(fc.sources[c]).unique().implode().alias(c) for c in [*fc.personal, *fc.ioss]]
+def _raw_distinct(fc: _FileColumns, personal: list[str]) -> list[pl.Expr]:
+    """The distinct raw values of the ``personal`` columns named and of the IOSS columns."""
+    return [pl.col(fc.sources[c]).unique().implode().alias(c) for c in [*personal, *fc.ioss]]
+
+
+def _tabled(hmac: Pseudonymizer, personal: list[str]) -> list[str]:
+    """The personal columns whose pseudonyms go through a table of distinct values: none with
+    a text key (each row is hashed in Polars, :func:`pseudonym_per_row`), all otherwise."""
+    return [] if hmac.vectorised else personal
 
 
 def _distinct(raw: pl.Series, normalize: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
@@ -158,17 +165,18 @@ def prepare_frame(
     Raises :class:`MissingColumnsError` when a required column is absent from the file.
     """
     fc = _file_columns(lf, schema, source_file)
+    hmac = Pseudonymizer(key)
+    tabled = _tabled(hmac, fc.personal)
     # One narrow pass (projection pushdown keeps only the columns these need). Distinct raw
     # values are taken first, then cleaned/normalised: far fewer values than rows.
     row = (
         typed_columns(fc.base, schema, {c: fc.sources[c] for c in schema.key if c in fc.sources})
         .select(
-            *_raw_distinct(fc),
+            *_raw_distinct(fc, tabled),
             _duplicate_rows(schema).implode().alias("__duplicate_rows"),
         )
         .collect()
     )
-    hmac = Pseudonymizer(key)
     return PreparedFrame(
         schema=schema,
         names=fc.names,
@@ -177,6 +185,8 @@ def prepare_frame(
         base=fc.base,
         pseudonyms={
             c: pseudonym_lookup(c, hmac.table(_distinct(row[c][0], lambda e: e)))
+            if c in tabled
+            else pseudonym_per_row(hmac, c)
             for c in fc.personal
         },
         valid_ioss=_valid_ioss(fc, row),
@@ -216,6 +226,16 @@ def _checks(prep: PreparedFrame) -> list[tuple[pl.Expr, str]]:
     if malformed is not None:  # a malformed record has only that reason
         checks = [(malformed, rj.MALFORMED_ROW)] + [(c & ~malformed, r) for c, r in checks]
     return checks
+
+
+def pseudonym_per_row(hmac: Pseudonymizer, column: str) -> pl.Expr:
+    """``__p_<column>``: the HMAC of every row's ``__v_<column>``, in Polars (a text key).
+
+    Cheaper than :func:`pseudonym_lookup` even though it hashes repeated values again: taking
+    the distinct values, hashing them and looking every row up cost about twice the CPU of
+    hashing every row in Rust (see ``transforms.pseudonymize``). Null stays null.
+    """
+    return hmac.expr(f"__v_{column}").alias(f"__p_{column}")
 
 
 def pseudonym_lookup(column: str, table: pl.DataFrame) -> pl.Expr:
@@ -341,25 +361,28 @@ def standardize_collected(
     Same rows, values, pseudonyms and reasons, with less work than the streaming composition
     (which parses every value twice and looks the good rows up again to find the rejects):
 
-    1. a narrow pass takes the distinct raw personal identifiers and IOSS numbers;
-    2. a second thread hashes the personal identifiers (a Python loop) while Polars parses
-       every column and evaluates every check once, keeping the typed values and a bad flag
-       in memory (``__v_<col>``, ``__bad``; about the size of the parsed text); the slow path
-       of :func:`typed_columns` only runs for the columns where the fast path missed a value;
+    1. a narrow pass takes the distinct raw IOSS numbers (and, for a key that is not UTF-8
+       text, the distinct personal identifiers);
+    2. Polars parses every column and evaluates every check once, keeping the typed values
+       and a bad flag in memory (``__v_<col>``, ``__bad``; about the size of the parsed text);
+       the slow path of :func:`typed_columns` only runs for the columns where the fast path
+       missed a value; distinct personal identifiers, if any, are hashed meanwhile in a second
+       thread (a Python loop);
     3. duplicate keys are found on the kept typed key columns;
-    4. good rows are the kept rows not bad, with their pseudonyms; rejects are the bad rows,
-       whose reasons and raw text are computed from their text as in :func:`rejected_rows`.
+    4. good rows are the kept rows not bad, with their pseudonyms (hashed per row by Polars
+       as they are written, :func:`pseudonym_per_row`); rejects are the bad rows, whose
+       reasons and raw text are computed from their text as in :func:`rejected_rows`.
 
     Both results are lazy over in-memory data: sink or collect them.
     """
     fc = _file_columns(lf, schema, source_file)
-    row = fc.base.select(_raw_distinct(fc)).collect()
     hmac = Pseudonymizer(key)
+    tabled = _tabled(hmac, fc.personal)
+    distinct = _raw_distinct(fc, tabled)
+    row = fc.base.select(distinct).collect() if distinct else pl.DataFrame()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pseudonyms") as pool:
         # the one Python loop starts first; everything up to the lookup runs beside it
-        tables = {
-            c: pool.submit(hmac.table, _distinct(row[c][0], lambda e: e)) for c in fc.personal
-        }
+        tables = {c: pool.submit(hmac.table, _distinct(row[c][0], lambda e: e)) for c in tabled}
         prep = PreparedFrame(
             schema=schema,
             names=fc.names,
@@ -387,7 +410,12 @@ def standardize_collected(
         if len(duplicates):
             is_bad = is_bad | pl.col(ROW).is_in(duplicates.implode())
         bad_rows = kept.lazy().filter(is_bad).select(ROW).collect()
-        pseudonyms = {c: pseudonym_lookup(c, t.result()) for c, t in tables.items()}
+        pseudonyms = {
+            c: pseudonym_lookup(c, tables[c].result())
+            if c in tables
+            else pseudonym_per_row(hmac, c)
+            for c in fc.personal
+        }
     prep = replace(prep, pseudonyms=pseudonyms, duplicate_rows=duplicates)
     good = kept.lazy().filter(~is_bad) if bad_rows.height else kept.lazy()
     good = _with_pseudonyms(good, pseudonyms).select(_output_columns(prep, source_file, load_id))
@@ -454,13 +482,14 @@ def reject_whole_file(
     sources = {canonical: src[name] for name, canonical in contract.renames.items()}
     personal = [c for c in schema.pseudonymised if c in sources]
     lf = base.with_columns(clean_text(pl.col(sources[c])).alias(f"__v_{c}") for c in personal)
-    pseudonyms: dict[str, pl.Expr] = {}
-    if personal:
+    hmac = Pseudonymizer(key)
+    if tabled := _tabled(hmac, personal):
         row = lf.select(
-            pl.col(f"__v_{c}").drop_nulls().unique().implode().alias(c) for c in personal
+            pl.col(f"__v_{c}").drop_nulls().unique().implode().alias(c) for c in tabled
         ).collect()
-        hmac = Pseudonymizer(key)
-        pseudonyms = {c: pseudonym_lookup(c, hmac.table(row[c][0])) for c in personal}
+        pseudonyms = {c: pseudonym_lookup(c, hmac.table(row[c][0])) for c in tabled}
+    else:
+        pseudonyms = {c: pseudonym_per_row(hmac, c) for c in personal}
     framed = _with_pseudonyms(lf, pseudonyms).with_columns(
         pl.lit(reason, pl.String()).alias("__reason"),
         _raw_expr(names, src, contract, pseudonyms).alias("__raw"),

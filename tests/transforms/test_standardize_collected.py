@@ -10,6 +10,9 @@ record (~2 s).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import sys
 from pathlib import Path
 
@@ -19,11 +22,16 @@ from transform_fixtures import DAY, KEY, csv_bytes, frame, order, orders
 
 from transforms import standardize
 from transforms.landing import land_interval
-from transforms.pseudonymize import pseudonym
+from transforms.pseudonymize import Pseudonymizer, pseudonym
 from transforms.readers.canonical import read_csv_tolerant
 from transforms.schemas import DECLARATIONS, ORDERS
 from transforms.standardize import standardize_interval
-from transforms.validation import latest_event_time, standardize_collected, standardize_frame
+from transforms.validation import (
+    ROW,
+    latest_event_time,
+    standardize_collected,
+    standardize_frame,
+)
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_standardize import synthetic_orders
@@ -62,6 +70,34 @@ def test_collected_equals_streamed_on_dirty_rows(tmp_path):
     buyer = good_c.row(0, named=True)
     raw_buyer = rows.row(buyer["source_row"] - 1, named=True)["buyer_id"].strip()
     assert buyer["buyer_id"] == pseudonym(KEY, raw_buyer)
+
+
+@pytest.mark.parametrize("key", [KEY, b"\xff\xfe not utf-8"], ids=["text key", "binary key"])
+def test_pseudonyms_per_row_and_by_table_are_the_standard_hmac(key: bytes):
+    """A text key hashes every row in Polars; any other key hashes the distinct values and
+    looks the rows up. Both, on both paths and in the rejects' raw text, are HMAC-SHA256."""
+    assert Pseudonymizer(key).vectorised is (key == KEY)
+    rows = _dirty_orders()
+    kwargs = dict(source_file="f.csv", load_id="L1", latest=latest_event_time(DAY))
+    lf = frame(rows.to_dicts())
+    for good, rejects in (
+        [x.collect() for x in standardize_frame(lf, ORDERS, key, **kwargs)],
+        [x.collect() for x in standardize_collected(lf, ORDERS, key, **kwargs)],
+    ):
+        raw = rows.with_row_index(ROW, offset=1).select(ROW, pl.col("buyer_id").str.strip_chars())
+        checked = good.select(ROW, "buyer_id").join(raw, on=ROW, suffix="_raw")
+        assert checked.height == good.height > 2900
+        expected = [
+            hmac.new(key, v.encode(), hashlib.sha256).hexdigest() for v in checked["buyer_id_raw"]
+        ]
+        assert checked["buyer_id"].to_list() == expected
+        seen = 0
+        for reject in rejects.iter_rows(named=True):
+            raw_buyer = raw.filter(pl.col(ROW) == reject[ROW])["buyer_id"].item()
+            if raw_buyer:
+                assert json.loads(reject["raw"])["buyer_id"] == pseudonym(key, raw_buyer)
+                seen += 1
+        assert seen >= 5
 
 
 def test_slow_path_only_where_the_fast_path_missed():
