@@ -176,11 +176,22 @@ def dbt_build(args: dict[str, Any]) -> dict[str, Any]:
     settings = _settings()
     result = build_marts(settings, full_refresh=bool(args.get("full_refresh")))
     timings = json.loads((settings.dbt_target_dir / "run_results.json").read_text())["results"]
-    slowest = sorted(timings, key=lambda r: r.get("execution_time") or 0, reverse=True)[:8]
+    slowest = sorted(timings, key=lambda r: r.get("execution_time") or 0, reverse=True)
+    by_kind: dict[str, float] = {}
+    for r in timings:  # node time by resource type (model, test, seed, unit_test)
+        kind = r["unique_id"].split(".")[0]
+        by_kind[kind] = round(by_kind.get(kind, 0.0) + (r.get("execution_time") or 0), 2)
     return {
         "dbt_seconds": result["seconds"],
         "fct_customs_valuation": result["row_counts"].get("marts.fct_customs_valuation"),
-        "slowest_nodes": [[r["unique_id"], round(r["execution_time"], 2)] for r in slowest],
+        "slowest_nodes": [[r["unique_id"], round(r["execution_time"], 2)] for r in slowest[:8]],
+        # every node over 0.25 s, to compare days node by node
+        "node_seconds": {
+            r["unique_id"]: round(r["execution_time"], 2)
+            for r in slowest
+            if (r.get("execution_time") or 0) > 0.25
+        },
+        "node_seconds_by_kind": by_kind,
         "nodes": len(timings),
     }
 

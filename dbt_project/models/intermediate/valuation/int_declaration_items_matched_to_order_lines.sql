@@ -48,48 +48,7 @@ all_order_lines as (
     from {{ ref('stg_customs_feeds__orders') }}
 ),
 
--- A rebuild reads only the order lines the rebuilt items can match: those of their parcels,
--- and those ordered inside the fallback window before the earliest of them (every delivery
--- of such a line, so that the latest one still wins).
-{% if is_incremental() %}
-    needed_order_line_keys as (
-        select distinct
-            order_lines_in_window.marketplace,
-            order_lines_in_window.order_id,
-            order_lines_in_window.line_id
-        from all_order_lines as order_lines_in_window
-        where
-            order_lines_in_window.parcel_id in (
-                select items.parcel_id from declaration_items as items
-            )
-            or order_lines_in_window.ordered_date >= (
-                select
-                    cast({{ dbt.dateadd(
-                        'day',
-                        '-' ~ var('fallback_match_window_days'),
-                        'min(items.declared_date)'
-                    ) }} as date)
-                from declaration_items as items
-            )
-    ),
-
-    order_lines as (
-        select all_order_lines.*
-        from all_order_lines
-        inner join needed_order_line_keys as needed
-            on
-                all_order_lines.marketplace = needed.marketplace
-                and all_order_lines.order_id = needed.order_id
-                and all_order_lines.line_id = needed.line_id
-    ),
-{% else %}
-    order_lines as (
-        select * from all_order_lines
-    ),
-{% endif %}
-
--- A row delivered again in a later file counts once: keep the delivery of the latest load
--- (load_id starts with the feed and the data interval, so it sorts by interval).
+-- A row delivered again in a later file counts once: keep the delivery of the latest load.
 declaration_items_ranked_by_delivery as (
     select
         *,
@@ -100,25 +59,50 @@ declaration_items_ranked_by_delivery as (
     from declaration_items
 ),
 
-order_lines_ranked_by_delivery as (
-    select
-        *,
-        row_number() over (
-            partition by marketplace, order_id, line_id
-            order by load_id desc, source_row desc
-        ) as delivery_rank
-    from order_lines
-),
-
-latest_order_lines as (
-    select * from order_lines_ranked_by_delivery
-    where delivery_rank = 1
-),
-
 latest_declaration_items as (
     select * from declaration_items_ranked_by_delivery
     where delivery_rank = 1
 ),
+
+-- A rebuild reads only the order lines the rebuilt items can match (every delivery of such
+-- a line, so that the latest one still wins): first those of their parcels; then, for the
+-- items left without a parcel match, the lines ordered inside the fallback window before the
+-- earliest of them that have the seller, HS6 and quantity of one of those items (a line none
+-- of whose deliveries has one cannot be a fallback candidate).
+{% if is_incremental() %}
+    parcel_order_line_keys as (
+        select distinct
+            marketplace,
+            order_id,
+            line_id
+        from all_order_lines
+        where parcel_id in (
+                select items.parcel_id from latest_declaration_items as items
+            )
+    ),
+
+    parcel_order_lines as (
+        select all_order_lines.*
+        from all_order_lines
+        inner join parcel_order_line_keys as needed
+            on
+                all_order_lines.marketplace = needed.marketplace
+                and all_order_lines.order_id = needed.order_id
+                and all_order_lines.line_id = needed.line_id
+    ),
+
+    latest_parcel_order_lines as (
+        {{ latest_deliveries('parcel_order_lines') }}
+    ),
+{% else %}
+    latest_order_lines as (
+        {{ latest_deliveries('all_order_lines') }}
+    ),
+
+    latest_parcel_order_lines as (
+        select * from latest_order_lines
+    ),
+{% endif %}
 
 -- Declarants list a parcel's items in the order of the marketplace's lines: the n-th line of
 -- the parcel (by line_id) is item n of the declaration of that parcel. Numbered on narrow rows.
@@ -132,7 +116,7 @@ order_lines_numbered_in_parcel as (
             partition by parcel_id
             order by line_id, marketplace, order_id
         ) as position_in_parcel
-    from latest_order_lines
+    from latest_parcel_order_lines
     where parcel_id is not null
 ),
 
@@ -147,6 +131,56 @@ items_matched_by_parcel as (
         on declaration_items.parcel_id = order_lines.parcel_id
             and declaration_items.item_no = order_lines.position_in_parcel
 ),
+
+{% if is_incremental() %}
+    fallback_keys as (
+        select distinct
+            seller_id,
+            hs6,
+            quantity
+        from items_matched_by_parcel
+        where line_id is null and coalesce(procedure, '') != 'WH'
+    ),
+
+    window_order_line_keys as (
+        select distinct
+            order_lines_in_window.marketplace,
+            order_lines_in_window.order_id,
+            order_lines_in_window.line_id
+        from all_order_lines as order_lines_in_window
+        inner join fallback_keys
+            on
+                order_lines_in_window.seller_id = fallback_keys.seller_id
+                and order_lines_in_window.hs6 = fallback_keys.hs6
+                and order_lines_in_window.quantity = fallback_keys.quantity
+        where order_lines_in_window.ordered_date >= (
+                select
+                    cast({{ dbt.dateadd(
+                    'day',
+                    '-' ~ var('fallback_match_window_days'),
+                    'min(items.declared_date)'
+                ) }} as date)
+                from latest_declaration_items as items
+            )
+    ),
+
+    window_order_lines as (
+        select all_order_lines.*
+        from all_order_lines
+        inner join window_order_line_keys as needed
+            on
+                all_order_lines.marketplace = needed.marketplace
+                and all_order_lines.order_id = needed.order_id
+                and all_order_lines.line_id = needed.line_id
+    ),
+
+    -- a line can be in both sets, with the same latest delivery in each
+    latest_order_lines as (
+        select * from latest_parcel_order_lines
+        union
+        select * from ({{ latest_deliveries('window_order_lines') }}) as window_lines
+    ),
+{% endif %}
 
 -- Fallback for items not matched by parcel (never warehouse entries, which have no sale at
 -- import): an order line of the same seller, same HS6 and same quantity, ordered within
