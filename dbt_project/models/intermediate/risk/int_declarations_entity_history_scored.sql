@@ -9,8 +9,12 @@
       var('entity_history_prior_declarations') clean ones. The warehouse-lot signal is left out:
       it rests on resales after the lot's declaration.
     An entity scores the higher of the two; the declaration takes its riskiest entity. Events
-    are summed per entity and day first, so the join is per entity-day, not per declaration.
+    are summed per entity and day first, so the sums run per entity-day, not per declaration.
 #}
+{%- set entity_types = ['declarant', 'importer', 'seller'] -%}
+{%- set entity_columns = [
+    'past_findings', 'past_signalled', 'inspection_score', 'signal_score', 'score',
+] -%}
 with
 
 declaration_items as (
@@ -31,37 +35,27 @@ inspections as (
     from {{ ref('stg_customs_feeds__inspections') }}
 ),
 
-item_signals as (
-    select
-        declaration_id,
-        is_value_gap_flagged as is_signalled
+-- The declarations a rule signal fired on (a few percent of them: only those rows are read
+-- on, not every item's flag).
+signalled_declarations as (
+    select declaration_id
     from {{ ref('int_declaration_items_value_gap_scored') }}
-    union all
-    select
-        declaration_id,
-        is_below_reference
+    where is_value_gap_flagged
+    union
+    select declaration_id
     from {{ ref('int_declaration_items_unit_values_referenced') }}
-    union all
-    select
-        declaration_id,
-        is_misclassified
+    where is_below_reference
+    union
+    select declaration_id
     from {{ ref('int_declaration_items_misclassification_flagged') }}
-    union all
-    select
-        declaration_id,
-        is_split_consignment
+    where is_misclassified
+    union
+    select declaration_id
     from {{ ref('int_consignments_split_flagged') }}
+    where is_split_consignment
 ),
 
-declaration_signals as (
-    select
-        declaration_id,
-        bool_or(is_signalled) as is_signalled
-    from item_signals
-    group by declaration_id
-),
-
-declarations as (
+declarations_of_items as (
     select
         declaration_id,
         min(declared_date) as declared_date,
@@ -72,10 +66,20 @@ declarations as (
     group by declaration_id
 ),
 
+declarations as (
+    select
+        declarations_of_items.*,
+        signalled.declaration_id is not null as is_signalled
+    from declarations_of_items
+    left join signalled_declarations as signalled
+        on declarations_of_items.declaration_id = signalled.declaration_id
+),
+
 entities_of_declarations as (
     select
         declaration_id,
         declared_date,
+        is_signalled,
         entity_type,
         entity_id
     from declarations
@@ -86,15 +90,13 @@ entities_of_declarations as (
 
 signal_days as (
     select
-        entities.entity_type,
-        entities.entity_id,
-        entities.declared_date as event_date,
+        entity_type,
+        entity_id,
+        declared_date as event_date,
         count(*) as declarations,
-        count(*) filter (where signals.is_signalled) as signalled
-    from entities_of_declarations as entities
-    left join declaration_signals as signals
-        on entities.declaration_id = signals.declaration_id
-    group by all
+        count(*) filter (where is_signalled) as signalled
+    from entities_of_declarations
+    group by entity_type, entity_id, declared_date
 ),
 
 inspection_days as (
@@ -149,21 +151,27 @@ entity_timeline as (
 
 -- Decayed sums over strictly earlier days as running sums over the entity's earlier rows (a
 -- join of every day with every earlier day grew with the square of the history). With a the
--- entity's first day, 0.5 ^ ((d - e) / h) = 0.5 ^ ((d - a) / h) * 2 ^ ((e - a) / h): the
--- running sums carry 2 ^ ((e - a) / h), which stays finite for histories shorter than about
--- 1,000 half-lives.
+-- first day of the whole timeline, 0.5 ^ ((d - e) / h) = 0.5 ^ ((d - a) / h) * 2 ^ ((e - a) / h):
+-- the running sums carry 2 ^ ((e - a) / h), which stays finite for histories shorter than
+-- about 1,000 half-lives (80 years at the default 30 days).
+timeline_start as (
+    select min(event_date) as first_event_date
+    from entity_timeline
+),
+
 entity_timeline_weighted as (
     select
-        *,
+        entity_timeline.*,
         power(
             2.0,
             {{ dbt.datediff(
-                'min(event_date) over (partition by entity_type, entity_id)',
-                'event_date',
+                'timeline_start.first_event_date',
+                'entity_timeline.event_date',
                 'day'
             ) }} / {{ var('entity_history_half_life_days') }}
         ) as growth
     from entity_timeline
+    cross join timeline_start
 ),
 
 running_history as (
@@ -220,62 +228,88 @@ entity_scores as (
     where declarations > 0
 ),
 
+-- Each declaration with the scores of its three entities (one join per entity type: a
+-- declaration has at most one of each).
 declaration_entity_scores as (
     select
-        entities.declaration_id,
-        replace(entities.entity_type, '_id', '') as entity_type,
-        scores.past_findings,
-        scores.past_signalled,
-        scores.inspection_score,
-        scores.signal_score,
-        greatest(scores.inspection_score, scores.signal_score) as entity_score
-    from entities_of_declarations as entities
-    inner join entity_scores as scores
-        on
-            entities.entity_type = scores.entity_type
-            and entities.entity_id = scores.entity_id
-            and entities.declared_date = scores.declared_date
+        declarations.declaration_id,
+    {%- for entity in entity_types %}
+        {{ entity }}_scores.past_findings as {{ entity }}_past_findings,
+        {{ entity }}_scores.past_signalled as {{ entity }}_past_signalled,
+        {{ entity }}_scores.inspection_score as {{ entity }}_inspection_score,
+        {{ entity }}_scores.signal_score as {{ entity }}_signal_score,
+        greatest(
+            {{ entity }}_scores.inspection_score, {{ entity }}_scores.signal_score
+        ) as {{ entity }}_score{{ ',' if not loop.last }}
+    {%- endfor %}
+    from declarations
+    {%- for entity in entity_types %}
+        left join entity_scores as {{ entity }}_scores
+            on
+                {{ entity }}_scores.entity_type = '{{ entity }}_id'
+                and declarations.{{ entity }}_id = {{ entity }}_scores.entity_id
+                and declarations.declared_date = {{ entity }}_scores.declared_date
+    {%- endfor %}
+    where
+        declarations.declarant_id is not null
+        or declarations.importer_id is not null
+        or declarations.seller_id is not null
 ),
 
 -- The riskiest entity of each declaration; on a tie the first entity type in alphabetical
--- order (declarant, importer, seller), so that a rebuild picks the same one.
-ranked_entities as (
+-- order (declarant, importer, seller), so that a rebuild picks the same one. Scores are >= 0.
+riskiest_entities as (
     select
         *,
-        row_number() over (
-            partition by declaration_id
-            order by entity_score desc, entity_type asc
-        ) as entity_rank
+        case
+            when
+                declarant_score >= coalesce(importer_score, -1)
+                and declarant_score >= coalesce(seller_score, -1)
+                then 'declarant'
+            when importer_score >= coalesce(seller_score, -1) then 'importer'
+            else 'seller'
+        end as riskiest_type
     from declaration_entity_scores
+),
+
+riskiest_values as (
+    select
+        *,
+    {%- for column in entity_columns %}
+        case riskiest_type
+            {%- for entity in entity_types %}
+                when '{{ entity }}' then {{ entity }}_{{ column }}
+            {%- endfor %}
+        end as riskiest_{{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    from riskiest_entities
 ),
 
 final as (
     select
         declaration_id,
+        coalesce(riskiest_past_findings, 0) as entity_past_findings,
+        coalesce(riskiest_past_signalled, 0) as entity_past_signalled,
+        case when riskiest_score > 0 then riskiest_type end as riskiest_entity_type,
+        case
+            when riskiest_score > 0
+                then
+                    case
+                        when riskiest_inspection_score >= riskiest_signal_score then 'inspections'
+                        else 'signals'
+                    end
+        end as entity_history_source,
         coalesce(
-            max(case when entity_rank = 1 then past_findings end), 0
-        ) as entity_past_findings,
+            greatest(
+                declarant_inspection_score, importer_inspection_score, seller_inspection_score
+            ),
+            0
+        ) as entity_inspection_score,
         coalesce(
-            max(case when entity_rank = 1 then past_signalled end), 0
-        ) as entity_past_signalled,
-        max(
-            case when entity_rank = 1 and entity_score > 0 then entity_type end
-        ) as riskiest_entity_type,
-        max(
-            case
-                when entity_rank = 1 and entity_score > 0
-                    then
-                        case
-                            when inspection_score >= signal_score then 'inspections'
-                            else 'signals'
-                        end
-            end
-        ) as entity_history_source,
-        coalesce(max(inspection_score), 0) as entity_inspection_score,
-        coalesce(max(signal_score), 0) as entity_signal_score,
-        coalesce(max(entity_score), 0) as entity_history_score
-    from ranked_entities
-    group by declaration_id
+            greatest(declarant_signal_score, importer_signal_score, seller_signal_score), 0
+        ) as entity_signal_score,
+        coalesce(riskiest_score, 0) as entity_history_score
+    from riskiest_values
 )
 
 select * from final
