@@ -28,6 +28,8 @@ from transforms.schemas import DECLARATIONS, ORDERS
 from transforms.standardize import standardize_interval
 from transforms.validation import (
     ROW,
+    _duplicate_rows,
+    _duplicate_rows_of,
     latest_event_time,
     standardize_collected,
     standardize_frame,
@@ -167,3 +169,21 @@ def test_file_paths_give_the_same_partitions(settings, deliver, monkeypatch, in_
     order_by = ["source_file", "source_row"]
     assert good.sort(order_by).equals(ref_good.sort(order_by))
     assert rejects.sort(order_by).equals(ref_rejects.sort(order_by))
+
+
+@pytest.mark.parametrize("schema", [ORDERS, DECLARATIONS], ids=["orders", "declarations"])
+def test_duplicate_keys_found_through_hashes_are_the_exact_ones(schema):
+    """Only rows whose key hash repeats are compared, and exactly: the same rows as comparing
+    every key, the first row of each key kept, rows with a missing key part never duplicates."""
+    n = 5000
+    keys = {
+        f"__v_{c}": pl.Series([f"K{i % 1700}" if i % 97 else None for i in range(n)])
+        if pos == 0
+        else pl.Series([str((i // 1700) % 2) for i in range(n)])
+        for pos, c in enumerate(schema.key)
+    }
+    kept = pl.DataFrame({ROW: pl.int_range(1, n + 1, eager=True), **keys})
+    expected = kept.select(_duplicate_rows(schema)).to_series().cast(pl.Int64())
+    found = _duplicate_rows_of(kept, schema)
+    assert found.to_list() == expected.to_list()
+    assert 0 < found.len() < n
