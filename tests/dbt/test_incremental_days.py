@@ -50,6 +50,23 @@ def _late_order_line(source: Path) -> tuple[Path, pl.DataFrame, str]:
     return orders_path, orders, held["parcel_id"][0]
 
 
+def _without_parcels(path: Path, count: int) -> None:
+    """Blank the parcel of ``count`` declarations (not warehouse entries) in a source file:
+    their parcels are then undeclared and their items matched by the fallback (seller, HS6
+    and quantity inside the window) alone."""
+    rows = pl.read_csv(path, infer_schema=False)
+    chosen = (
+        rows.filter(pl.col("procedure") != "WH")["declaration_id"]
+        .unique(maintain_order=True)
+        .head(count)
+    )
+    rows.with_columns(
+        parcel_id=pl.when(pl.col("declaration_id").is_in(chosen.implode()))
+        .then(None)
+        .otherwise(pl.col("parcel_id"))
+    ).write_csv(path)
+
+
 def _table_names(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
     return con.execute(
         "select table_schema, table_name from information_schema.tables "
@@ -103,6 +120,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     records["day3"] = last_build(settings)
     unmatched = _matched(settings, late_parcel)
 
+    _without_parcels(_csv(source, "declarations", DAYS[3]), count=15)
     _deliver(settings, source, DAYS[3])
     # Day 2 restated: declarations re-delivered with other values, and the held-back order line
     # in a new orders file (the first one stays landed).
@@ -129,6 +147,23 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "unmatched": unmatched,
         "matched": matched,
     }
+
+
+def test_a_daily_build_matches_items_by_the_fallback(built: dict) -> None:
+    """Day 4's items without a parcel are matched by the fallback in the daily build (which
+    reads only the order lines that can be candidates); the comparison with the full refresh
+    below covers them too."""
+    with duckdb.connect(str(built["incremental"]), read_only=True) as con:
+        rules = dict(
+            con.execute(
+                "select match_rule, count(*) "
+                "from intermediate.int_declaration_items_matched_to_order_lines "
+                "where data_interval = ? group by 1",
+                [DAYS[3]],
+            ).fetchall()
+        )
+    assert rules.get("seller_hs6_quantity_window", 0) >= 5
+    assert rules.get("parcel_position", 0) > rules["seller_hs6_quantity_window"]
 
 
 def test_each_build_records_the_days_it_rebuilt(built: dict) -> None:
