@@ -128,6 +128,17 @@ def _tabled(hmac: Pseudonymizer, personal: list[str]) -> list[str]:
     return [] if hmac.vectorised else personal
 
 
+def _pseudonyms(
+    hmac: Pseudonymizer, personal: list[str], table_of: Callable[[str], pl.DataFrame]
+) -> dict[str, pl.Expr]:
+    """Personal column → expression adding its pseudonym: hashed per row with a text key,
+    else looked up in ``table_of(column)`` (only called for the columns of :func:`_tabled`)."""
+    return {
+        c: pseudonym_per_row(hmac, c) if hmac.vectorised else pseudonym_lookup(c, table_of(c))
+        for c in personal
+    }
+
+
 def _distinct(raw: pl.Series, normalize: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
     """Distinct raw values → distinct cleaned, normalised values (far fewer values than rows)."""
     values = pl.DataFrame({"v": raw}).select(normalize(clean_text(pl.col("v"))))
@@ -197,12 +208,9 @@ def prepare_frame(
         src=fc.src,
         contract=fc.contract,
         base=fc.base,
-        pseudonyms={
-            c: pseudonym_lookup(c, hmac.table(_distinct(row[c][0], lambda e: e)))
-            if c in tabled
-            else pseudonym_per_row(hmac, c)
-            for c in fc.personal
-        },
+        pseudonyms=_pseudonyms(
+            hmac, fc.personal, lambda c: hmac.table(_distinct(row[c][0], lambda e: e))
+        ),
         valid_ioss=_valid_ioss(fc, row),
         duplicate_rows=row["__duplicate_rows"][0].cast(pl.Int64()),
         latest=latest,
@@ -424,12 +432,7 @@ def standardize_collected(
         if len(duplicates):
             is_bad = is_bad | pl.col(ROW).is_in(duplicates.implode())
         bad_rows = kept.lazy().filter(is_bad).select(ROW).collect()
-        pseudonyms = {
-            c: pseudonym_lookup(c, tables[c].result())
-            if c in tables
-            else pseudonym_per_row(hmac, c)
-            for c in fc.personal
-        }
+        pseudonyms = _pseudonyms(hmac, fc.personal, lambda c: tables[c].result())
     prep = replace(prep, pseudonyms=pseudonyms, duplicate_rows=duplicates)
     good = kept.lazy().filter(~is_bad) if bad_rows.height else kept.lazy()
     good = _with_pseudonyms(good, pseudonyms).select(_output_columns(prep, source_file, load_id))
@@ -497,13 +500,13 @@ def reject_whole_file(
     personal = [c for c in schema.pseudonymised if c in sources]
     lf = base.with_columns(clean_text(pl.col(sources[c])).alias(f"__v_{c}") for c in personal)
     hmac = Pseudonymizer(key)
-    if tabled := _tabled(hmac, personal):
-        row = lf.select(
-            pl.col(f"__v_{c}").drop_nulls().unique().implode().alias(c) for c in tabled
-        ).collect()
-        pseudonyms = {c: pseudonym_lookup(c, hmac.table(row[c][0])) for c in tabled}
-    else:
-        pseudonyms = {c: pseudonym_per_row(hmac, c) for c in personal}
+    tabled = _tabled(hmac, personal)
+    row = (
+        lf.select(pl.col(f"__v_{c}").drop_nulls().unique().implode().alias(c) for c in tabled)
+        if tabled
+        else pl.LazyFrame()
+    ).collect()
+    pseudonyms = _pseudonyms(hmac, personal, lambda c: hmac.table(row[c][0]))
     framed = _with_pseudonyms(lf, pseudonyms).with_columns(
         pl.lit(reason, pl.String()).alias("__reason"),
         _raw_expr(names, src, contract, pseudonyms).alias("__raw"),

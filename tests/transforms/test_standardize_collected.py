@@ -31,6 +31,7 @@ from transforms.validation import (
     _duplicate_rows,
     _duplicate_rows_of,
     latest_event_time,
+    reject_whole_file,
     standardize_collected,
     standardize_frame,
 )
@@ -100,6 +101,18 @@ def test_pseudonyms_per_row_and_by_table_are_the_standard_hmac(key: bytes):
                 assert json.loads(reject["raw"])["buyer_id"] == pseudonym(key, raw_buyer)
                 seen += 1
         assert seen >= 5
+
+
+@pytest.mark.parametrize("key", [KEY, b"\xff\xfe not utf-8"], ids=["text key", "binary key"])
+def test_a_rejected_file_carries_standard_pseudonyms(key: bytes):
+    """A file without its required columns: every row rejected, the raw text pseudonymised
+    per row (text key) or through the table of distinct values (any other key) alike."""
+    lf = pl.LazyFrame({ROW: [1, 2, 3], "buyer_id": [" B1", "B2", None], "order_id": ["O"] * 3})
+    rejects = reject_whole_file(lf, ORDERS, key, source_file="f.csv", load_id="L1").collect()
+    buyers = [json.loads(raw).get("buyer_id") for raw in rejects["raw"]]
+    assert buyers == [
+        hmac.new(key, v.encode(), hashlib.sha256).hexdigest() for v in ["B1", "B2"]
+    ] + [None]
 
 
 def test_slow_path_only_where_the_fast_path_missed():
