@@ -81,18 +81,8 @@ latest_declaration_items as (
             )
     ),
 
-    parcel_order_lines as (
-        select all_order_lines.*
-        from all_order_lines
-        inner join parcel_order_line_keys as needed
-            on
-                all_order_lines.marketplace = needed.marketplace
-                and all_order_lines.order_id = needed.order_id
-                and all_order_lines.line_id = needed.line_id
-    ),
-
     latest_parcel_order_lines as (
-        {{ latest_deliveries('parcel_order_lines') }}
+        {{ latest_deliveries('all_order_lines', 'parcel_order_line_keys') }}
     ),
 {% else %}
     latest_order_lines as (
@@ -164,21 +154,13 @@ items_matched_by_parcel as (
             )
     ),
 
-    window_order_lines as (
-        select all_order_lines.*
-        from all_order_lines
-        inner join window_order_line_keys as needed
-            on
-                all_order_lines.marketplace = needed.marketplace
-                and all_order_lines.order_id = needed.order_id
-                and all_order_lines.line_id = needed.line_id
-    ),
-
     -- a line can be in both sets, with the same latest delivery in each
     latest_order_lines as (
         select * from latest_parcel_order_lines
         union
-        select * from ({{ latest_deliveries('window_order_lines') }}) as window_lines
+        select * from (
+            {{ latest_deliveries('all_order_lines', 'window_order_line_keys') }}
+        ) as window_lines
     ),
 {% endif %}
 
