@@ -13,13 +13,13 @@
                 order by lines.load_id desc, lines.source_row desc
             ) as delivery_rank
         from {{ lines }} as lines
-        {%- if keys %}
+    {%- if keys %}
             inner join {{ keys }} as needed
                 on
                     lines.marketplace = needed.marketplace
                     and lines.order_id = needed.order_id
                     and lines.line_id = needed.line_id
-        {%- endif %}
+    {%- endif %}
     ) as ranked
     where delivery_rank = 1
 {%- endmacro %}
