@@ -23,14 +23,14 @@ files and intervals and re-exports the public names of the others (``__all__``).
 Errors that concern one file never stop the others: they are returned in
 ``FeedLoadSummary.file_errors`` (the DAG task raises after everything is processed).
 
-How it stays fast (about twice the CPU time of a plain Polars CSV → Parquet copy of the same
-files, see docs/feeds.md): everything is a vectorised Polars expression, no Python runs per
-row; the values already in canonical form (the vast majority) take a fast path and only the
-others are trimmed and normalised (:func:`typed_columns`); the distinct values of personal
-identifiers and IOSS numbers are collected in one narrow pass, hashed / validated once each and
-mapped back; reasons and raw text are only computed for the rejected rows. A file small enough
-is parsed from disk once and standardised in memory (:func:`standardize_collected`: every value
-parsed and checked once, the pseudonyms hashed in a second thread meanwhile); a bigger one is
+How it stays fast (about 1.6 times the CPU time of a plain Polars CSV → Parquet copy of the
+same files, see docs/feeds.md): everything is a vectorised Polars expression, no Python runs
+per row; the values already in canonical form (the vast majority) take a fast path and only the
+others are trimmed and normalised (:func:`typed_columns`); the distinct IOSS numbers are
+collected in one narrow pass, validated once each and mapped back; pseudonyms are hashed per
+row in Rust (``polars-hash``) as the good rows are written; reasons and raw text are only
+computed for the rejected rows. A file small enough is parsed from disk once and standardised
+in memory (:func:`standardize_collected`: every value parsed and checked once); a bigger one is
 streamed from disk in each pass (:func:`prepare_frame`, :func:`good_rows`,
 :func:`rejected_rows`: bounded memory).
 """

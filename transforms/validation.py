@@ -1,13 +1,13 @@
 """Validation of one file's rows: checks with reason codes, pseudonyms, good rows and rejects.
 
-:func:`prepare_frame` computes the per-file lookups in one narrow pass (pseudonyms of the
-distinct personal identifiers, valid IOSS numbers, duplicate keys); :func:`good_rows` and
+:func:`prepare_frame` computes the per-file lookups in one narrow pass (valid IOSS numbers,
+duplicate keys; the pseudonyms of the distinct personal identifiers only for a key that is not
+UTF-8 text, otherwise every row is hashed as it is written); :func:`good_rows` and
 :func:`rejected_rows` then split the rows, every row landing in exactly one of the two. That
 path streams: each step reads the file again, so memory stays bounded.
 
 :func:`standardize_collected` gives the same two outputs for a file held in memory with less
-work: the typed values and the checks are computed once and kept, and the pseudonyms are
-hashed in a second thread meanwhile.
+work: the typed values and the checks are computed once and kept.
 """
 
 from __future__ import annotations
