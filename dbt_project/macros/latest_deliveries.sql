@@ -1,24 +1,24 @@
 {#
-    The latest delivery of each order line of `lines` (a later file wins: load_id starts with
-    the feed and the data interval, so it sorts by interval). With `keys` (a relation of
-    marketplace, order_id, line_id), only the lines it names, every delivery of each ranked.
+    The latest delivery of each row of `rows` identified by the columns `key` (a row delivered
+    again in a later file counts once: load_id starts with the feed and the data interval, so
+    it sorts by interval; within a file the later row wins). With `needed` (a relation holding
+    the `key` columns, each combination once), only the rows it names, every delivery of each
+    ranked. The rows keep their columns plus `delivery_rank` (1).
 #}
-{% macro latest_deliveries(lines, keys=none) -%}
+{% macro latest_deliveries(rows, key, needed=none) -%}
+    {%- set partition = 'delivered.' ~ key | join(', delivered.') -%}
     select *
     from (
         select
-            lines.*,
+            delivered.*,
             row_number() over (
-                partition by lines.marketplace, lines.order_id, lines.line_id
-                order by lines.load_id desc, lines.source_row desc
+                partition by {{ partition }}
+                order by delivered.load_id desc, delivered.source_row desc
             ) as delivery_rank
-        from {{ lines }} as lines
-    {%- if keys %}
-            inner join {{ keys }} as needed
-                on
-                    lines.marketplace = needed.marketplace
-                    and lines.order_id = needed.order_id
-                    and lines.line_id = needed.line_id
+        from {{ rows }} as delivered
+    {%- if needed %}
+            inner join {{ needed }} as needed
+                using ({{ key | join(', ') }})
     {%- endif %}
     ) as ranked
     where delivery_rank = 1

@@ -3,6 +3,7 @@
     rebuilt days (their latest delivery among the rebuilt days' files: a later file always wins)
     against the order lines of their parcels and of the fallback window.
 #}
+{%- set order_line_key = ['marketplace', 'order_id', 'line_id'] -%}
 {{ config(
     materialized='table' if target.type == 'spark' else 'incremental',
     unique_key=['declaration_id', 'item_no'],
@@ -48,20 +49,9 @@ all_order_lines as (
     from {{ ref('stg_customs_feeds__orders') }}
 ),
 
--- A row delivered again in a later file counts once: keep the delivery of the latest load.
-declaration_items_ranked_by_delivery as (
-    select
-        *,
-        row_number() over (
-            partition by declaration_id, item_no
-            order by load_id desc, source_row desc
-        ) as delivery_rank
-    from declaration_items
-),
-
+-- A row delivered again in a later file counts once (macros/latest_deliveries.sql).
 latest_declaration_items as (
-    select * from declaration_items_ranked_by_delivery
-    where delivery_rank = 1
+    {{ latest_deliveries('declaration_items', ['declaration_id', 'item_no']) }}
 ),
 
 -- A rebuild reads only the order lines the rebuilt items can match (every delivery of such
@@ -82,11 +72,11 @@ latest_declaration_items as (
     ),
 
     latest_parcel_order_lines as (
-        {{ latest_deliveries('all_order_lines', 'parcel_order_line_keys') }}
+        {{ latest_deliveries('all_order_lines', order_line_key, 'parcel_order_line_keys') }}
     ),
 {% else %}
     latest_order_lines as (
-        {{ latest_deliveries('all_order_lines') }}
+        {{ latest_deliveries('all_order_lines', order_line_key) }}
     ),
 
     latest_parcel_order_lines as (
@@ -159,7 +149,7 @@ items_matched_by_parcel as (
         select * from latest_parcel_order_lines
         union
         select * from (
-            {{ latest_deliveries('all_order_lines', 'window_order_line_keys') }}
+            {{ latest_deliveries('all_order_lines', order_line_key, 'window_order_line_keys') }}
         ) as window_lines
     ),
 {% endif %}

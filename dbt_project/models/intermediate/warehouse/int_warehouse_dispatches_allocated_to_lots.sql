@@ -18,53 +18,20 @@ dispatched_order_lines as (
 ),
 
 order_lines as (
-    select all_order_lines.*
-    from {{ ref('stg_customs_feeds__orders') }} as all_order_lines
-    inner join dispatched_order_lines as dispatched
-        on
-            all_order_lines.order_id = dispatched.order_id
-            and all_order_lines.line_id = dispatched.line_id
+    select * from {{ ref('stg_customs_feeds__orders') }}
 ),
 
--- Latest delivery of each lot, dispatch and order line (as for declaration items).
+-- Latest delivery of each lot, dispatch and order line (macros/latest_deliveries.sql).
 lots as (
-    select *
-    from (
-        select
-            *,
-            row_number() over (
-                partition by lot_id order by load_id desc, source_row desc
-            ) as delivery_rank
-        from receipts
-    ) as ranked
-    where delivery_rank = 1
+    {{ latest_deliveries('receipts', ['lot_id']) }}
 ),
 
 latest_dispatches as (
-    select *
-    from (
-        select
-            *,
-            row_number() over (
-                partition by dispatch_id order by load_id desc, source_row desc
-            ) as delivery_rank
-        from dispatches
-    ) as ranked
-    where delivery_rank = 1
+    {{ latest_deliveries('dispatches', ['dispatch_id']) }}
 ),
 
 latest_order_lines as (
-    select *
-    from (
-        select
-            *,
-            row_number() over (
-                partition by order_id, line_id
-                order by load_id desc, source_row desc
-            ) as delivery_rank
-        from order_lines
-    ) as ranked
-    where delivery_rank = 1
+    {{ latest_deliveries('order_lines', ['order_id', 'line_id'], 'dispatched_order_lines') }}
 ),
 
 dispatches_with_lot as (

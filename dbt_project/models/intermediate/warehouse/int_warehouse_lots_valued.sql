@@ -27,14 +27,7 @@ lots as (
         row_number() over (
             partition by receipts.declaration_id order by receipts.lot_id
         ) as position_in_declaration
-    from (
-        select
-            *,
-            row_number() over (
-                partition by lot_id order by load_id desc, source_row desc
-            ) as delivery_rank
-        from receipts
-    ) as receipts
+    from ({{ latest_deliveries('receipts', ['lot_id']) }}) as receipts
     left join jurisdictions
         on receipts.warehouse_country = jurisdictions.jurisdiction
             and receipts.received_date >= jurisdictions.valid_from
@@ -42,7 +35,6 @@ lots as (
                 receipts.received_date <= jurisdictions.valid_to
                 or jurisdictions.valid_to is null
             )
-    where receipts.delivery_rank = 1
 ),
 
 -- Resale prices in EUR at the ECB rate of the sale date (latest publication on or before;
