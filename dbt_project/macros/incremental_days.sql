@@ -78,3 +78,78 @@
 {% macro load_day(load_id='load_id') -%}
     cast({{ dbt.split_part(load_id, "':'", 2) }} as date)
 {%- endmacro %}
+
+{#
+    fct_risk_scores is incremental per declaration. A declaration's signals rest on its own
+    items and on earlier days (entity history, split consignments, reference prices), so a
+    build scores again every declaration declared on or after the first declared day of the
+    fact rows it recomputed (their consignments' earlier items included), every declaration
+    with an item of a rebuilt day (data_interval: one that a re-delivery moved or dropped too),
+    and the warehouse entries in the sales window. Without the vars: from the latest declared
+    day already scored.
+#}
+{% macro rescored_from_date() -%}
+    {%- if var('rebuild_from', none) -%}
+        coalesce((
+            select min(rebuilt.declared_date)
+            from {{ ref('fct_customs_valuation') }} as rebuilt
+            where
+                rebuilt.data_interval >= {{ rebuild_from_date() }}
+                or {{ in_rebuilt_consignments('fct_customs_valuation', 'rebuilt.') }}
+        ), {{ rebuild_from_date() }})
+    {%- else -%}
+        (select max(built.declared_date) from {{ this }} as built)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro in_rescored_declarations(prefix='') -%}
+    ({{ in_rebuilt_days(with_lots=true, prefix=prefix) }}
+        or {{ prefix }}declared_date >= {{ rescored_from_date() }})
+{%- endmacro %}
+
+{% macro delete_rescored_declarations() -%}
+    {%- if is_incremental() and var('rebuild_from', none) -%}
+        delete from {{ this }} where {{ in_rescored_declarations() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#
+    post_hook of fct_risk_scores: the rank of a declaration is its place in its jurisdiction
+    and day, so inserting or rescoring some declarations of a day moves others of that day (a
+    warehouse entry revalued in the sales window passes the parcels of its day). Rank again
+    every jurisdiction and day with a rescored declaration (every day without the vars), and
+    write only the ranks that changed. The order is the model's own, on the stored columns.
+#}
+{% macro rerank_rescored_days() -%}
+    {%- if is_incremental() -%}
+        update {{ this }} as scores
+        set rank_in_jurisdiction_day = ranked.new_rank
+        from (
+            select
+                day_rows.declaration_id,
+                row_number() over (
+                    partition by day_rows.jurisdiction, day_rows.declared_date
+                    order by
+                        day_rows.composite_score desc,
+                        day_rows.revenue_at_stake_eur desc,
+                        day_rows.declaration_id asc
+                ) as new_rank
+            from {{ this }} as day_rows
+        {%- if var('rebuild_from', none) %}
+                inner join (
+                    select distinct
+                        rescored.jurisdiction,
+                        rescored.declared_date
+                    from {{ this }} as rescored
+                    where {{ in_rescored_declarations('rescored.') }}
+                ) as rescored_days
+                    on
+                        day_rows.jurisdiction = rescored_days.jurisdiction
+                        and day_rows.declared_date = rescored_days.declared_date
+        {%- endif %}
+        ) as ranked
+        where
+            scores.declaration_id = ranked.declaration_id
+            and scores.rank_in_jurisdiction_day != ranked.new_rank
+    {%- endif -%}
+{%- endmacro %}

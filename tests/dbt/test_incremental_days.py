@@ -120,8 +120,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     records["day3"] = last_build(settings)
     unmatched = _matched(settings, late_parcel)
 
-    _without_parcels(_csv(source, "declarations", DAYS[3]), count=15)
-    _deliver(settings, source, DAYS[3])
     # Day 2 restated: declarations re-delivered with other values, and the held-back order line
     # in a new orders file (the first one stays landed).
     declarations_path = _csv(source, "declarations", DAYS[1])
@@ -135,6 +133,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     build_marts(settings, skip_tests=True)
     records["restated"] = last_build(settings)
     matched = _matched(settings, late_parcel)
+
+    # Day 4 last, alone: its build rescores the warehouse entries of days 2-3 (revalued in the
+    # sales window) beside parcels it does not rescore, so those days must be ranked again.
+    _without_parcels(_csv(source, "declarations", DAYS[3]), count=15)
+    _deliver(settings, source, DAYS[3])
+    build_marts(settings, skip_tests=True)
+    records["day4"] = last_build(settings)
 
     incremental = root / "incremental.duckdb"
     shutil.copyfile(settings.warehouse_path, incremental)
@@ -171,6 +176,7 @@ def test_each_build_records_the_days_it_rebuilt(built: dict) -> None:
     assert records["first"].rebuilt_from is None  # no earlier build: everything
     assert records["day3"].rebuilt_from == DAYS[2]
     assert records["restated"].rebuilt_from == DAYS[1]
+    assert records["day4"].rebuilt_from == DAYS[3]
     assert records["full"].rebuilt_from is None and records["full"].full_refresh
     assert records["restated"].built_at > records["day3"].built_at
 
@@ -199,3 +205,16 @@ def test_incremental_builds_equal_a_full_refresh_row_for_row(built: dict) -> Non
                     f"except all select {columns} from {right})"
                 ).fetchone()[0]
                 assert extra == 0, f"{schema}.{table}: {extra} rows of {left} not in {right}"
+
+
+def test_the_last_build_rescored_part_of_an_earlier_day(built: dict) -> None:
+    """Day 4's build rescored the warehouse entries of an earlier day and not its parcels: the
+    comparison above then covers ranking that day again (fct_risk_scores' post_hook)."""
+    with duckdb.connect(str(built["incremental"]), read_only=True) as con:
+        mixed_days = con.execute(
+            "select count(*) from (select declared_date from marts.fct_risk_scores "
+            "where declared_date < ? group by declared_date "
+            "having bool_or(procedure = 'WH') and bool_or(procedure != 'WH'))",
+            [DAYS[3]],
+        ).fetchone()[0]
+    assert mixed_days >= 1

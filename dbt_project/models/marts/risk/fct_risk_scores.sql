@@ -2,7 +2,22 @@
     One row per declaration: the rule signals, a composite score (weighted mean of the signal
     scores, weights var('risk_weight_<signal>')), the rank within jurisdiction and day, one sentence per
     firing signal, and the revenue at stake (EUR).
+
+    Incremental on DuckDB (macros/incremental_days.sql, docs/incremental.md): a build scores
+    again the declarations of the days it recomputed and the later days (their entity history
+    and split consignments rest on earlier days), and the warehouse entries still revalued in
+    the sales window; a post_hook then ranks again the jurisdiction-days holding one of them.
+    The signal models above stay tables; only the rescored declarations are read from them.
+    On Spark the table is rebuilt whole each run, as the fact is.
 #}
+{{ config(
+    materialized='table' if target.type == 'spark' else 'incremental',
+    unique_key='declaration_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rescored_declarations() }}",
+    post_hook="{{ rerank_rescored_days() }}"
+) }}
 {%- set signals = [
     'value_gap', 'reference_price', 'misclassification',
     'split_consignment', 'warehouse_lot', 'entity_history',
@@ -22,8 +37,16 @@ valued_items as (
         declared_value_jc / fx_rate_eur as declared_value_eur,
         case
             when procedure = 'WH' then revenue_at_risk_jc / fx_rate_eur else 0
-        end as lot_revenue_eur
+        end as lot_revenue_eur,
+        data_interval
     from {{ ref('fct_customs_valuation') }}
+    {% if is_incremental() %}
+        where declaration_id in (
+                select rescored.declaration_id
+                from {{ ref('fct_customs_valuation') }} as rescored
+                where {{ in_rescored_declarations('rescored.') }}
+            )
+    {% endif %}
 ),
 
 value_gaps as (
@@ -61,7 +84,8 @@ declarations as (
         min(importer_id) as importer_id,
         count(*) as item_count,
         sum(declared_value_eur) as declared_value_eur,
-        sum(lot_revenue_eur) as lot_revenue_eur
+        sum(lot_revenue_eur) as lot_revenue_eur,
+        max(data_interval) as data_interval
     from valued_items
     group by declaration_id
 ),
@@ -219,7 +243,8 @@ final as (
             partition by jurisdiction, declared_date
             order by
                 composite_score desc,
-                revenue_at_stake_eur desc,
+                -- the stored (rounded) revenue, as the post_hook ranks again
+                cast(revenue_at_stake_eur as decimal(18, 2)) desc,
                 declaration_id asc
         ) as bigint) as rank_in_jurisdiction_day,
         concat_ws(
@@ -272,7 +297,8 @@ final as (
         ) as reasons,
         cast(revenue_at_stake_eur as decimal(18, 2)) as revenue_at_stake_eur,
         cast(composite_score * revenue_at_stake_eur as decimal(18, 2))
-            as expected_revenue_eur
+            as expected_revenue_eur,
+        data_interval
     from scored
 )
 
