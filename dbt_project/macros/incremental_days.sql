@@ -102,14 +102,14 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro in_rescored_declarations(prefix='') -%}
-    ({{ in_rebuilt_days(with_lots=true, prefix=prefix) }}
+{% macro in_rescored_declarations(prefix='', with_lots=true) -%}
+    ({{ in_rebuilt_days(with_lots=with_lots, prefix=prefix) }}
         or {{ prefix }}declared_date >= {{ rescored_from_date() }})
 {%- endmacro %}
 
-{% macro delete_rescored_declarations() -%}
+{% macro delete_rescored_declarations(with_lots=true) -%}
     {%- if is_incremental() and var('rebuild_from', none) -%}
-        delete from {{ this }} where {{ in_rescored_declarations() }}
+        delete from {{ this }} where {{ in_rescored_declarations(with_lots=with_lots) }}
     {%- endif -%}
 {%- endmacro %}
 

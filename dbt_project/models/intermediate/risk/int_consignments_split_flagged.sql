@@ -4,7 +4,19 @@
     each at or under var('split_consignment_threshold_eur'), together over it (one declaration
     per consignment). Only parcels declared up to and including the declaration's own day
     count: a score never changes when later parcels arrive.
+
+    Incremental on DuckDB, as fct_risk_scores (macros/incremental_days.sql): a build flags
+    again the declarations it rescores, reading the parcels of the window before them; the
+    others keep their rows, which only earlier parcels decide.
 #}
+{{ config(
+    materialized='table' if target.type == 'spark' else 'incremental',
+    unique_key='declaration_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rescored_declarations(with_lots=false) }}"
+) }}
+
 with
 
 valued_items as (
@@ -16,9 +28,18 @@ valued_items as (
         importer_id,
         intrinsic_value_jc / fx_rate_eur as intrinsic_value_eur,
         intrinsic_value_jc / fx_rate_eur * coalesce(duty_rate_pct, 0) / 100
-        * (1 + coalesce(import_tax_rate_pct, 0) / 100) as duty_at_stake_eur
+        * (1 + coalesce(import_tax_rate_pct, 0) / 100) as duty_at_stake_eur,
+        data_interval
     from {{ ref('fct_customs_valuation') }}
-    where procedure != 'WH'
+    where
+        procedure != 'WH'
+        {% if is_incremental() %}
+            and declared_date >= {{ dbt.dateadd(
+                'day',
+                '-' ~ var('split_consignment_window_days'),
+                rescored_from_date()
+            ) }}
+        {% endif %}
 ),
 
 consignments as (
@@ -29,7 +50,8 @@ consignments as (
         min(seller_id) as seller_id,
         min(importer_id) as importer_id,
         sum(intrinsic_value_eur) as consignment_value_eur,
-        sum(duty_at_stake_eur) as duty_at_stake_eur
+        sum(duty_at_stake_eur) as duty_at_stake_eur,
+        max(data_interval) as data_interval
     from valued_items
     group by declaration_id, jurisdiction
 ),
@@ -69,10 +91,15 @@ final as (
             false
         ) as is_split_consignment,
         cast(consignments.duty_at_stake_eur as decimal(18, 2))
-            as split_revenue_eur
+            as split_revenue_eur,
+        consignments.declared_date,
+        consignments.data_interval
     from consignments
     left join siblings
         on consignments.declaration_id = siblings.declaration_id
+    {% if is_incremental() %}
+        where consignments.declared_date >= {{ rescored_from_date() }}
+    {% endif %}
 )
 
 select * from final

@@ -1,3 +1,10 @@
+{#
+    A view: a projection of the fact, one row per item. Its readers take a few rows each (the
+    flagged items for entity history, the rebuilt items for the reference pool, the rescored
+    declarations for fct_risk_scores), so a table rewrote every item each build for nothing.
+#}
+{{ config(materialized='view') }}
+
 with
 
 valued_items as (
