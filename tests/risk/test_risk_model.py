@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 
 import numpy as np
@@ -161,3 +162,37 @@ def test_single_thread_limits_openmp_even_before_scikit_learn_is_imported() -> N
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[1]"
+
+
+def test_a_large_batch_predicted_on_every_core_scores_as_on_one(frames, monkeypatch) -> None:
+    """Explanations predict their occluded copies on every core (``PARALLEL_PREDICTION_ROWS``):
+    the scores equal those of one thread, row for row, and the threads are one again after."""
+    import threadpoolctl
+
+    import customs.risk_model.train as train_module
+    from customs.risk_model.features import matrix
+    from customs.risk_model.train import single_thread
+
+    declarations, outcomes = frames
+    model = train(declarations, outcomes, START + timedelta(days=21), CONFIG)
+    assert isinstance(model, TrainedModel)
+    x = np.repeat(matrix(declarations, model.categories), 40, axis=0)
+    with single_thread():
+        one = model.model.predict_proba(x)[:, 1]
+        monkeypatch.setattr(train_module, "PARALLEL_PREDICTION_ROWS", x.shape[0])
+        seen: list[int] = []
+        real = model.model.predict_proba
+
+        def spy(rows):
+            pools = threadpoolctl.threadpool_info()
+            seen.append(max(p["num_threads"] for p in pools if p["user_api"] == "openmp"))
+            return real(rows)
+
+        monkeypatch.setattr(model.model, "predict_proba", spy)
+        every = model.predict(x)
+        after = [
+            p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "openmp"
+        ]
+    assert np.array_equal(one, every)
+    assert seen == [len(os.sched_getaffinity(0))]
+    assert after and set(after) == {1}
