@@ -28,8 +28,9 @@ from bench.stages import BENCH_FEEDS, count_source_rows, day_rows
 ALL_FEEDS = ("orders", "declarations", "warehouse_receipts", "warehouse_dispatches", "inspections")
 OTHER_FEEDS = tuple(f for f in ALL_FEEDS if f not in BENCH_FEEDS)
 START = date(2026, 9, 1)
-FULL_DAY = 6
-"""The incremental experiment's first day at full volume (declarations lag orders 1-5 days)."""
+LEAD_IN_DAYS = 5
+"""Days of order lines delivered before the incremental experiment's day 1 (declarations follow
+their orders by 1-5 days, so a sample's first days hold few declarations)."""
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -150,37 +151,37 @@ def run_scale(
 
 
 def run_incremental(home: Path, scale: float, seed: int, history_days: int = 30) -> dict:
-    """Day 1 alone, then days 2..N-1 as history, then day N incremental, then a full refresh."""
+    """A lead-in of order lines, then day 1 alone, days 2..N-1 as history, day N alone, then a
+    full refresh."""
     root = home / "incremental"
     source = root / "sample"
     log = root / "bench.log"
-    if not (source / "landing").is_dir():
-        m = run_stage(
-            "generate",
-            {
-                "out": str(source),
-                "start": START.isoformat(),
-                "days": history_days,
-                "scale": scale,
-                "seed": seed,
-            },
-            child_env(root / "gen-home"),
-            log,
-        )
+    first_generated = START - timedelta(days=LEAD_IN_DAYS)
+    wanted = {
+        "start": first_generated.isoformat(),
+        "days": LEAD_IN_DAYS + history_days,
+        "scale": scale,
+        "seed": seed,
+    }
+    marker = source / "generated.json"
+    if not marker.exists() or json.loads(marker.read_text()) != wanted:
+        shutil.rmtree(source, ignore_errors=True)
+        m = run_stage("generate", {"out": str(source), **wanted}, child_env(root / "gen-home"), log)
         if not m.ok:
             raise RuntimeError(f"generate incremental failed: {m.error}")
+        marker.write_text(json.dumps(wanted))
     run_home = root / "run"
     shutil.rmtree(run_home, ignore_errors=True)
     env = child_env(run_home)
 
-    def day_run(first: date, days: int, full_refresh: bool = False) -> list[dict]:
-        span = {"start": first.isoformat(), "days": days}
+    def day_run(first: date, days: int, feeds: tuple[str, ...] = ALL_FEEDS) -> list[dict]:
+        span = {"start": first.isoformat(), "days": days, "feeds": feeds}
         last = (first + timedelta(days=days - 1)).isoformat()
         plan = [
-            ("land", "land", {**span, "feeds": ALL_FEEDS, "source": str(source / "landing")}),
-            ("standardise", "standardise", {**span, "feeds": ALL_FEEDS}),
-            ("feed_checks", "feed_checks", {**span, "feeds": ALL_FEEDS}),
-            ("dbt_build", "dbt_build", {"full_refresh": full_refresh}),
+            ("land", "land", {**span, "source": str(source / "landing")}),
+            ("standardise", "standardise", span),
+            ("feed_checks", "feed_checks", span),
+            ("dbt_build", "dbt_build", {"full_refresh": False}),
             ("risk_model", "risk_model", {}),
             ("mart_checks", "mart_checks", {"interval": last}),
             ("publish", "publish", {}),
@@ -195,26 +196,22 @@ def run_incremental(home: Path, scale: float, seed: int, history_days: int = 30)
             )
         return out
 
-    # Declarations follow their orders by 1-5 days, so the first days of a generated sample
-    # hold few declarations: day FULL_DAY is also measured alone, the first day at full volume.
+    # Declarations follow their orders by 1-5 days: the order lines of the days before day 1
+    # are delivered first (and built: the marts stay empty), as when a team starts with a
+    # back-filled marketplace feed. Day 1 is then at full volume with no declaration history.
+    lead_in = day_run(first_generated, LEAD_IN_DAYS, feeds=("orders",))
     first_day = day_run(START, 1)
-    ramp_up = day_run(START + timedelta(days=1), FULL_DAY - 2)
-    full_day = day_run(START + timedelta(days=FULL_DAY - 1), 1)
-    history = day_run(START + timedelta(days=FULL_DAY), history_days - FULL_DAY - 1)
+    history = day_run(START + timedelta(days=1), history_days - 2)
     last_day = day_run(START + timedelta(days=history_days - 1), 1)
     refresh = run_stage("dbt_build", {"full_refresh": True}, env, log)
     return {
         "scale": scale,
         "history_days": history_days,
-        "full_day": FULL_DAY,
+        "lead_in_days": LEAD_IN_DAYS,
         "source_rows": count_source_rows(source / "landing"),
-        "day_rows": day_rows(
-            source / "landing",
-            [START, START + timedelta(days=FULL_DAY - 1), START + timedelta(days=history_days - 1)],
-        ),
+        "day_rows": day_rows(source / "landing", [START, START + timedelta(days=history_days - 1)]),
+        "lead_in": lead_in,
         "first_day": first_day,
-        "ramp_up": ramp_up,
-        "full_volume_day": full_day,
         "history": history,
         "last_day": last_day,
         "full_refresh_dbt": {**asdict(refresh), "stage": "dbt_build_full_refresh"},
