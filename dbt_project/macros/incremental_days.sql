@@ -80,25 +80,34 @@
 {%- endmacro %}
 
 {#
-    fct_risk_scores is incremental per declaration. A declaration's signals rest on its own
-    items and on earlier days (entity history, split consignments, reference prices), so a
-    build scores again every declaration declared on or after the first declared day of the
-    fact rows it recomputed (their consignments' earlier items included), every declaration
-    with an item of a rebuilt day (data_interval: one that a re-delivery moved or dropped too),
-    and the warehouse entries in the sales window. Without the vars: from the latest declared
-    day already scored.
+    The risk models are incremental per declaration (fct_risk_scores, split consignments,
+    entity history; per entity and day for the entity events). A declaration's signals rest on
+    its own items and on earlier days (entity history, split consignments, reference prices),
+    so a build scores again every declaration declared on or after the first declared day of
+    the fact rows it recomputed (their consignments' earlier items included) or the first day
+    of an inspection it loaded (an outcome weighs on later declarations of the entities), every
+    declaration with an item of a rebuilt day (data_interval: one that a re-delivery moved or
+    dropped too), and the warehouse entries in the sales window. Without the vars: from the
+    latest declared day already scored.
 #}
-{% macro rescored_from_date() -%}
+{% macro rescored_from_date(day_column='declared_date') -%}
     {%- if var('rebuild_from', none) -%}
-        coalesce((
-            select min(rebuilt.declared_date)
-            from {{ ref('fct_customs_valuation') }} as rebuilt
-            where
-                rebuilt.data_interval >= {{ rebuild_from_date() }}
-                or {{ in_rebuilt_consignments('fct_customs_valuation', 'rebuilt.') }}
-        ), {{ rebuild_from_date() }})
+        least(
+            coalesce((
+                select min(rebuilt.declared_date)
+                from {{ ref('fct_customs_valuation') }} as rebuilt
+                where
+                    rebuilt.data_interval >= {{ rebuild_from_date() }}
+                    or {{ in_rebuilt_consignments('fct_customs_valuation', 'rebuilt.') }}
+            ), {{ rebuild_from_date() }}),
+            coalesce((
+                select min(loaded.inspected_date)
+                from {{ ref('stg_customs_feeds__inspections') }} as loaded
+                where {{ load_day('loaded.load_id') }} >= {{ rebuild_from_date() }}
+            ), {{ rebuild_from_date() }})
+        )
     {%- else -%}
-        (select max(built.declared_date) from {{ this }} as built)
+        (select max(built.{{ day_column }}) from {{ this }} as built)
     {%- endif -%}
 {%- endmacro %}
 
@@ -110,6 +119,13 @@
 {% macro delete_rescored_declarations(with_lots=true) -%}
     {%- if is_incremental() and var('rebuild_from', none) -%}
         delete from {{ this }} where {{ in_rescored_declarations(with_lots=with_lots) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{# pre_hook of int_entity_days_accumulated: the entity days a build computes again. #}
+{% macro delete_rescored_entity_days() -%}
+    {%- if is_incremental() and var('rebuild_from', none) -%}
+        delete from {{ this }} where event_date >= {{ rescored_from_date('event_date') }}
     {%- endif -%}
 {%- endmacro %}
 

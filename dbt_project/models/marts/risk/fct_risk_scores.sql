@@ -10,6 +10,7 @@
     The signal models above stay tables; only the rescored declarations are read from them.
     On Spark the table is rebuilt whole each run, as the fact is.
 #}
+-- depends_on: {{ ref('stg_customs_feeds__inspections') }}
 {{ config(
     materialized='table' if target.type == 'spark' else 'incremental',
     unique_key='declaration_id',
