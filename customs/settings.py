@@ -82,6 +82,13 @@ class Settings:
         return self.home / "warehouse" / "build.duckdb"
 
     @property
+    def intermediate_warehouse_path(self) -> Path:
+        """The intermediate models of the build: a second DuckDB file beside the build file,
+        attached by dbt (alias ``build_intermediate``), written by the same process and never
+        published, so the snapshot copies only the marts, audit and staging views."""
+        return self.warehouse_path.with_name("build_intermediate.duckdb")
+
+    @property
     def published_dir(self) -> Path:
         return self.home / "published"
 

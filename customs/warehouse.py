@@ -165,6 +165,8 @@ def plan_build(settings: Settings, *, full_refresh: bool = False) -> BuildPlan:
     previous = _read_build_record(settings)
     if previous is None or latest is None:
         return everything("no earlier build recorded")
+    if dbt_target() == "build" and not settings.intermediate_warehouse_path.exists():
+        return everything(f"no intermediate models at {settings.intermediate_warehouse_path}")
     before = previous.get("partitions", {})
     changed: list[date] = []
     for feed, days in partitions.items():
@@ -336,6 +338,8 @@ def build_marts(
         if not select:
             # A half-done full refresh must not pass for a base that later days build on.
             build_record_path(settings).unlink(missing_ok=True)
+            if duckdb_target:
+                _drop_intermediate_schema_of_the_build_file(settings)
     build_vars = dict(dbt_vars or {})
     if not plan.full_refresh:
         build_vars["rebuild_from"] = plan.rebuilt_from.isoformat()
@@ -394,6 +398,17 @@ def build_marts(
         warnings=warnings,
         rebuilt_from=plan.rebuilt_from,
     )
+
+
+def _drop_intermediate_schema_of_the_build_file(settings: Settings) -> None:
+    """Builds before the intermediate models moved to their own file kept them in the build
+    file, which publish copies whole: a full refresh drops them there (a no-op afterwards)."""
+    import duckdb
+
+    if not settings.warehouse_path.exists():
+        return
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute("drop schema if exists intermediate cascade")
 
 
 def _error_summary(output: str) -> str:

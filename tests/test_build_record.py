@@ -36,3 +36,33 @@ def test_unpublished_days_accumulate_until_a_publish(tmp_path) -> None:
     _write_build_record(settings, _plan(None))  # a full refresh, not yet published
     _write_build_record(settings, _plan(D3))
     assert last_build(settings).unpublished_from is None
+
+
+def test_a_build_without_its_intermediate_file_is_a_full_refresh(tmp_path, monkeypatch) -> None:
+    """The intermediate models live in a second DuckDB file beside the build file: when it is
+    missing (deleted, or a build file from before the split) the next build recomputes all."""
+    import duckdb
+
+    from customs import warehouse
+
+    monkeypatch.delenv("CUSTOMS_DBT_TARGET", raising=False)
+    settings = load_settings({"CUSTOMS_HOME": str(tmp_path)})
+    partition = settings.standardized_dir / "declarations" / "date=2026-09-10"
+    partition.mkdir(parents=True)
+    (partition / "part.parquet").write_bytes(b"x")
+    settings.warehouse_path.parent.mkdir(parents=True)
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute("create schema intermediate; create table intermediate.t as select 1 as x")
+    plan = warehouse.plan_build(settings)
+    _write_build_record(settings, plan)
+
+    missing = warehouse.plan_build(settings)
+    assert missing.full_refresh and "no intermediate models" in missing.reason
+    settings.intermediate_warehouse_path.touch()
+    assert warehouse.plan_build(settings).rebuilt_from == D1
+
+    # A full refresh drops the intermediate schema an older build left in the build file.
+    warehouse._drop_intermediate_schema_of_the_build_file(settings)
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        schemas = {r[0] for r in con.execute("select schema_name from duckdb_schemas()").fetchall()}
+    assert "intermediate" not in schemas

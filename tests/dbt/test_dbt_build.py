@@ -338,11 +338,23 @@ def test_publish_swaps_the_snapshot_under_an_open_reader(build, settings) -> Non
                 6,
             )
             # Views resolve inside the copy too (no reference to the build file's catalog).
-            assert fresh.execute(
-                "select count(*) from intermediate.int_declaration_items_valued"
-            ).fetchone() == (6,)
+            assert (
+                fresh.execute(
+                    "select count(distinct declaration_id) from staging.stg_customs_feeds__declarations"
+                ).fetchone()[0]
+                > 0
+            )
+            # The intermediate models are in their own file, which is not published.
+            schemas = {
+                r[0] for r in fresh.execute("select schema_name from duckdb_schemas()").fetchall()
+            }
+            assert "marts" in schemas and "intermediate" not in schemas
     finally:
         reader.close()
+    with duckdb.connect(str(settings.intermediate_warehouse_path), read_only=True) as work:
+        assert work.execute(
+            "select count(*) from intermediate.int_declaration_items_valued"
+        ).fetchone() == (6,)
     exported = settings.published_dir / "parquet"
     by_day = sorted((exported / "marts" / "fct_customs_valuation").glob("*.parquet"))
     assert by_day and pl.read_parquet(by_day).height == 6

@@ -44,8 +44,9 @@ COMPARED = {
     "audit": ["file_loads", "rejects", "dq_results"],
     "reference": ["jurisdictions", "import_regimes", "duty_rates", "hs_chapters"],
 }
-# Intermediate models are views on DuckDB and tables on Spark; their columns are compared too
-# where both engines give them the same types (window ranks are int on Spark, bigint on DuckDB).
+# Intermediate models (tables on both engines; on DuckDB in the file beside the build file) are
+# compared too where both engines give them the same types (window ranks are int on Spark,
+# bigint on DuckDB).
 INTERMEDIATE = [
     "int_fx_rates_carried_forward",
     "int_declaration_items_matched_to_order_lines",
