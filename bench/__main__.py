@@ -162,6 +162,7 @@ def run_incremental(home: Path, scale: float, seed: int, history_days: int = 30)
         "days": LEAD_IN_DAYS + history_days,
         "scale": scale,
         "seed": seed,
+        "lead_in": "declarations: warehouse entries only",
     }
     marker = source / "generated.json"
     if not marker.exists() or json.loads(marker.read_text()) != wanted:
@@ -169,6 +170,7 @@ def run_incremental(home: Path, scale: float, seed: int, history_days: int = 30)
         m = run_stage("generate", {"out": str(source), **wanted}, child_env(root / "gen-home"), log)
         if not m.ok:
             raise RuntimeError(f"generate incremental failed: {m.error}")
+        keep_warehouse_entries_only(source / "landing", first_generated, LEAD_IN_DAYS)
         marker.write_text(json.dumps(wanted))
     run_home = root / "run"
     shutil.rmtree(run_home, ignore_errors=True)
@@ -196,10 +198,11 @@ def run_incremental(home: Path, scale: float, seed: int, history_days: int = 30)
             )
         return out
 
-    # Declarations follow their orders by 1-5 days: the order lines of the days before day 1
-    # are delivered first (and built: the marts stay empty), as when a team starts with a
-    # back-filled marketplace feed. Day 1 is then at full volume with no declaration history.
-    lead_in = day_run(first_generated, LEAD_IN_DAYS, feeds=("orders",))
+    # Declarations follow their orders by 1-5 days: the days before day 1 are delivered first
+    # with their order lines, warehouse feeds and warehouse entries but no parcels, as when a
+    # team starts with a back-filled marketplace feed and the stock already in its overseas
+    # warehouses. Day 1 is then at full volume with no parcel history.
+    lead_in = day_run(first_generated, LEAD_IN_DAYS)
     first_day = day_run(START, 1)
     history = day_run(START + timedelta(days=1), history_days - 2)
     last_day = day_run(START + timedelta(days=history_days - 1), 1)
@@ -216,6 +219,22 @@ def run_incremental(home: Path, scale: float, seed: int, history_days: int = 30)
         "last_day": last_day,
         "full_refresh_dbt": {**asdict(refresh), "stage": "dbt_build_full_refresh"},
     }
+
+
+def keep_warehouse_entries_only(landing: Path, first: date, days: int) -> None:
+    """The lead-in days' declarations files keep only the warehouse entries (procedure WH):
+    the lots they import are sold from day 1 on, while the parcels of those days would be a
+    ramp-up of history before day 1."""
+    import polars as pl
+
+    for offset in range(days):
+        folder = landing / "declarations" / (first + timedelta(days=offset)).isoformat()
+        files = list(folder.glob("*"))
+        if not files or any(path.suffix != ".csv" for path in files):
+            raise RuntimeError(f"expected the generator's declarations CSV files in {folder}")
+        for path in files:
+            rows = pl.read_csv(path, infer_schema=False)
+            rows.filter(pl.col("procedure") == "WH").write_csv(path)
 
 
 def main() -> None:
@@ -278,7 +297,7 @@ def main() -> None:
         )
         save(scale, text)
     if not args.skip_incremental:
-        # the 1M window's scale / 6 over 30 days (about 1.6M items, 55k a day after ramp-up)
+        # the 1M window's scale / 6 over 30 days (about 1.8M items, 60k a day)
         results["incremental"] = run_incremental(
             home, round(1_000_000 / per_scale * args.window_days / 30, 3), args.seed
         )

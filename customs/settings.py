@@ -142,6 +142,7 @@ class Settings:
         return {
             "CUSTOMS_HOME": str(self.home),
             "CUSTOMS_WAREHOUSE": str(self.warehouse_path),
+            "CUSTOMS_WAREHOUSE_INTERMEDIATE": str(self.intermediate_warehouse_path),
             "DBT_TARGET_PATH": str(self.dbt_target_dir),
             "DBT_LOG_PATH": str(self.dbt_log_dir),
         }

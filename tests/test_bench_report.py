@@ -37,11 +37,16 @@ def test_incremental_section_compares_day_30_with_day_1() -> None:
         "full_refresh_dbt": {"wall_s": 9.0, "cpu_s": 18.0, "peak_rss_mb": 900.0},
     }
     text = "\n".join(incremental_section(inc))
-    assert "| stage | lead-in (5 days, orders) | day 1 | days 2-29 | day 30 |" in text
+    assert "| stage | lead-in (5 days, no parcels) | day 1 | days 2-29 | day 30 |" in text
     assert "| dbt_build | 0.5 (1.0) | 2.0 (4.0) | 30.0 (60.0) | 2.5 (5.0) |" in text
     # 7.5 / 6 wall, 15 / 12 CPU
     assert "day 30 / day 1 (both at full volume, 29 days of history vs none)" in text
     assert "**1.25x** wall, **1.25x** CPU" in text
     assert "2026-09-01: 10 items, 50 order lines" in text
-    # growth: fct_risk_scores +1.0, dim_importer +0.5 (absent on day 1: counted as 0.25)
-    assert "fct_risk_scores 0.5 → 1.5, dim_importer 0.0 → 0.8" in text
+    # growth: fct_risk_scores +1.0, dim_importer +0.5 (under 0.25 s on day 1: not recorded)
+    assert "fct_risk_scores 0.5 → 1.5, dim_importer <0.25 → 0.8" in text
+
+
+def test_results_of_an_older_bench_ask_for_a_new_run() -> None:
+    text = "\n".join(incremental_section({"history_days": 30, "first_day": []}))
+    assert "run it again" in text

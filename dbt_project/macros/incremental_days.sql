@@ -13,7 +13,9 @@
     {%- if var('rebuild_from', none) -%}
         cast('{{ var("rebuild_from") }}' as date)
     {%- else -%}
-        (select max(built.data_interval) from {{ this }} as built)
+        coalesce(
+            (select max(built.data_interval) from {{ this }} as built), date '1900-01-01'
+        )
     {%- endif -%}
 {%- endmacro %}
 
@@ -81,33 +83,19 @@
 
 {#
     The risk models are incremental per declaration (fct_risk_scores, split consignments,
-    entity history; per entity and day for the entity events). A declaration's signals rest on
-    its own items and on earlier days (entity history, split consignments, reference prices),
-    so a build scores again every declaration declared on or after the first declared day of
-    the fact rows it recomputed (their consignments' earlier items included) or the first day
-    of an inspection it loaded (an outcome weighs on later declarations of the entities), every
-    declaration with an item of a rebuilt day (data_interval: one that a re-delivery moved or
-    dropped too), and the warehouse entries in the sales window. Without the vars: from the
-    latest declared day already scored.
+    entity history; per entity and day for the entity events). A build scores again every
+    declaration declared on or after the first rescored day (int_declarations_rescored_from,
+    computed once per build), every declaration with an item of a rebuilt day (data_interval:
+    one that a re-delivery moved or dropped too), and the warehouse entries in the sales
+    window. Without the vars: from the latest day already in the model's own table.
 #}
 {% macro rescored_from_date(day_column='declared_date') -%}
     {%- if var('rebuild_from', none) -%}
-        least(
-            coalesce((
-                select min(rebuilt.declared_date)
-                from {{ ref('fct_customs_valuation') }} as rebuilt
-                where
-                    rebuilt.data_interval >= {{ rebuild_from_date() }}
-                    or {{ in_rebuilt_consignments('fct_customs_valuation', 'rebuilt.') }}
-            ), {{ rebuild_from_date() }}),
-            coalesce((
-                select min(loaded.inspected_date)
-                from {{ ref('stg_customs_feeds__inspections') }} as loaded
-                where {{ load_day('loaded.load_id') }} >= {{ rebuild_from_date() }}
-            ), {{ rebuild_from_date() }})
-        )
+        (select bound.rescored_from from {{ ref('int_declarations_rescored_from') }} as bound)
     {%- else -%}
-        (select max(built.{{ day_column }}) from {{ this }} as built)
+        coalesce(
+            (select max(built.{{ day_column }}) from {{ this }} as built), date '1900-01-01'
+        )
     {%- endif -%}
 {%- endmacro %}
 
@@ -130,11 +118,23 @@
 {%- endmacro %}
 
 {#
+    The order of rank_in_jurisdiction_day (1 = inspect first), for fct_risk_scores and its
+    post_hook: composite score, then revenue at stake (as stored: rounded to the cent), then
+    the declaration.
+#}
+{% macro risk_rank_order(prefix='', revenue=none) -%}
+    {{ prefix }}composite_score desc,
+    {{ revenue or (prefix ~ 'revenue_at_stake_eur') }} desc,
+    {{ prefix }}declaration_id asc
+{%- endmacro %}
+
+{#
     post_hook of fct_risk_scores: the rank of a declaration is its place in its jurisdiction
     and day, so inserting or rescoring some declarations of a day moves others of that day (a
     warehouse entry revalued in the sales window passes the parcels of its day). Rank again
-    every jurisdiction and day with a rescored declaration (every day without the vars), and
-    write only the ranks that changed. The order is the model's own, on the stored columns.
+    every jurisdiction and day with a rescored declaration, and any whose ranks are not 1..n
+    (a declaration a re-delivery dropped from a day not otherwise rescored); every day
+    without the vars. Only the ranks that changed are written.
 #}
 {% macro rerank_rescored_days() -%}
     {%- if is_incremental() -%}
@@ -145,10 +145,7 @@
                 day_rows.declaration_id,
                 row_number() over (
                     partition by day_rows.jurisdiction, day_rows.declared_date
-                    order by
-                        day_rows.composite_score desc,
-                        day_rows.revenue_at_stake_eur desc,
-                        day_rows.declaration_id asc
+                    order by {{ risk_rank_order('day_rows.') }}
                 ) as new_rank
             from {{ this }} as day_rows
         {%- if var('rebuild_from', none) %}
@@ -158,6 +155,13 @@
                         rescored.declared_date
                     from {{ this }} as rescored
                     where {{ in_rescored_declarations('rescored.') }}
+                    union
+                    select
+                        ranked_days.jurisdiction,
+                        ranked_days.declared_date
+                    from {{ this }} as ranked_days
+                    group by ranked_days.jurisdiction, ranked_days.declared_date
+                    having count(*) != max(ranked_days.rank_in_jurisdiction_day)
                 ) as rescored_days
                     on
                         day_rows.jurisdiction = rescored_days.jurisdiction

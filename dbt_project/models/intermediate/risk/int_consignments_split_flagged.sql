@@ -9,7 +9,7 @@
     again the declarations it rescores, reading the parcels of the window before them; the
     others keep their rows, which only earlier parcels decide.
 #}
--- depends_on: {{ ref('stg_customs_feeds__inspections') }}
+-- depends_on: {{ ref('int_declarations_rescored_from') }}
 {{ config(
     materialized='table' if target.type == 'spark' else 'incremental',
     unique_key='declaration_id',

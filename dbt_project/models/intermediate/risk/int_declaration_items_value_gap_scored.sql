@@ -1,9 +1,10 @@
 {#
-    A view: a projection of the fact, one row per item. Its readers take a few rows each (the
-    flagged items for entity history, the rebuilt items for the reference pool, the rescored
-    declarations for fct_risk_scores), so a table rewrote every item each build for nothing.
+    A view on DuckDB: a projection of the fact, one row per item. Its readers take a few rows
+    each (the flagged items for the entity events, the rebuilt items for the reference pool,
+    the rescored declarations for fct_risk_scores), so a table rewrote every item each build
+    for nothing. A table on Spark, which plans a view again for every reader.
 #}
-{{ config(materialized='view') }}
+{{ config(materialized='table' if target.type == 'spark' else 'view') }}
 
 with
 

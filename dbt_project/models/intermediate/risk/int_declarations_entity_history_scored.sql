@@ -14,7 +14,7 @@
     Incremental on DuckDB, as fct_risk_scores (macros/incremental_days.sql): a build scores
     again the declarations from the first rescored day on; earlier ones rest on earlier days.
 #}
--- depends_on: {{ ref('stg_customs_feeds__inspections') }}
+-- depends_on: {{ ref('int_declarations_rescored_from') }}
 {{ config(
     materialized='table' if target.type == 'spark' else 'incremental',
     unique_key='declaration_id',

@@ -17,7 +17,7 @@
     the days from the first rescored day on and computes them again, each entity's sums carried
     on from its last day before them.
 #}
--- depends_on: {{ ref('stg_customs_feeds__inspections') }}
+-- depends_on: {{ ref('int_declarations_rescored_from') }}
 {{ config(
     materialized='table' if target.type == 'spark' else 'incremental',
     unique_key=['entity_type', 'entity_id', 'event_date'],

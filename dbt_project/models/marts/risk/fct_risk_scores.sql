@@ -7,10 +7,10 @@
     again the declarations of the days it recomputed and the later days (their entity history
     and split consignments rest on earlier days), and the warehouse entries still revalued in
     the sales window; a post_hook then ranks again the jurisdiction-days holding one of them.
-    The signal models above stay tables; only the rescored declarations are read from them.
-    On Spark the table is rebuilt whole each run, as the fact is.
+    Only the rescored declarations' rows of the fact are read; the signal models are joined to
+    them. (The risk models build on DuckDB only for now: selectors.yml.)
 #}
--- depends_on: {{ ref('stg_customs_feeds__inspections') }}
+-- depends_on: {{ ref('int_declarations_rescored_from') }}
 {{ config(
     materialized='table' if target.type == 'spark' else 'incremental',
     unique_key='declaration_id',
@@ -242,11 +242,9 @@ final as (
         cast(composite_score as double) as composite_score,
         cast(row_number() over (
             partition by jurisdiction, declared_date
-            order by
-                composite_score desc,
-                -- the stored (rounded) revenue, as the post_hook ranks again
-                cast(revenue_at_stake_eur as decimal(18, 2)) desc,
-                declaration_id asc
+            order by {{ risk_rank_order(
+                revenue='cast(revenue_at_stake_eur as decimal(18, 2))'
+            ) }}
         ) as bigint) as rank_in_jurisdiction_day,
         concat_ws(
             ' ',
