@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -128,6 +129,21 @@ def _run_id(cutoff: date, rows: pl.DataFrame) -> str:
     return f"{MODEL_VERSION}-{cutoff:%Y%m%d}-{digest}"
 
 
+def _fittable(x: np.ndarray) -> np.ndarray:
+    """``x`` with every column that holds no value at all (all NaN) set to 0. Such a column
+    carries nothing to learn, and scikit-learn's binning fails on it ("window shape cannot be
+    larger than input array shape": no distinct value to put a threshold between), as in a
+    first training window whose inspected declarations are all warehouse entries (no value
+    gap, no reference price). As a constant it gets no split, so predictions are the same
+    whether a row's value is missing or not."""
+    empty = np.isnan(x).all(axis=0)
+    if not empty.any():
+        return x
+    filled = x.copy()
+    filled[:, empty] = 0.0
+    return filled
+
+
 def _holdout_metrics(x: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
     from sklearn.metrics import average_precision_score, roc_auc_score
 
@@ -135,7 +151,7 @@ def _holdout_metrics(x: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
     fit_y, test_y = y[:split], y[split:]
     if len(set(fit_y)) < 2 or len(set(test_y)) < 2:
         return {"holdout_rows": float(len(test_y)), "roc_auc": None, "average_precision": None}
-    model = _classifier().fit(x[:split], fit_y)
+    model = _classifier().fit(_fittable(x[:split]), fit_y)
     p = model.predict_proba(x[split:])[:, 1]
     return {
         "holdout_rows": float(len(test_y)),
@@ -201,10 +217,12 @@ def _train(
     y = rows["is_finding"].cast(pl.Int8).to_numpy()
     with single_thread():
         metrics = _holdout_metrics(x, y)
-        fitted = _classifier().fit(x, y)
+        fitted = _classifier().fit(_fittable(x), y)
     # Baseline for explanations: the training median of numeric features; categorical
     # features are reset to missing (the model's branch for an unknown category).
-    baseline = np.nanmedian(x, axis=0)
+    with warnings.catch_warnings():  # a column with no value has no median: NaN, as wanted
+        warnings.simplefilter("ignore", RuntimeWarning)
+        baseline = np.nanmedian(x, axis=0)
     baseline[len(NUMERIC_FEATURES) :] = np.nan
     model = TrainedModel(
         run_id=run_id,

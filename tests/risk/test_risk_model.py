@@ -196,3 +196,19 @@ def test_a_large_batch_predicted_on_every_core_scores_as_on_one(frames, monkeypa
     assert np.array_equal(one, every)
     assert seen == [len(os.sched_getaffinity(0))]
     assert after and set(after) == {1}
+
+
+def test_a_feature_with_no_value_in_the_training_rows_is_learnt_around(frames) -> None:
+    """A first training window whose inspected declarations are all warehouse entries has
+    features with no value at all (no value gap, no reference price): the model is fitted
+    anyway, the empty feature gets no split, and it never explains a score."""
+    declarations, outcomes = frames
+    empty = next(name for name in NUMERIC_FEATURES if name != "value_gap_score")
+    without = declarations.with_columns(pl.lit(None, pl.Float64).alias(empty))
+    model = train(without, outcomes, START + timedelta(days=21), CONFIG)
+    assert isinstance(model, TrainedModel)
+    assert model.metrics["roc_auc"] is not None and model.metrics["roc_auc"] > 0.8
+    result = score_all(without, outcomes, retrain_days=7, config=CONFIG)
+    scored = result.scores.filter(pl.col("model_score").is_not_null())
+    assert scored.height > 0
+    assert empty not in set(scored["top_feature_1"].drop_nulls())
