@@ -55,6 +55,13 @@ PARALLEL_PREDICTION_ROWS = 50_000
 """Batches of at least this many rows are predicted on every available core."""
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 @dataclass
 class TrainedModel:
     run_id: str
@@ -79,7 +86,7 @@ class TrainedModel:
             return self.model.predict_proba(x)[:, 1]
         from threadpoolctl import threadpool_limits
 
-        with threadpool_limits(limits=len(os.sched_getaffinity(0))):
+        with threadpool_limits(limits=available_cores()):
             return self.model.predict_proba(x)[:, 1]
 
 
