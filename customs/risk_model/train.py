@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import warnings
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -82,11 +83,10 @@ class TrainedModel:
         even inside ``single_thread()``: each row's score is the sum of its trees in a fixed
         order, so the threads do not change it, and at this size the busy-waiting that
         ``single_thread()`` avoids for small fits costs nothing next to the work shared."""
-        if x.shape[0] < PARALLEL_PREDICTION_ROWS:
-            return self.model.predict_proba(x)[:, 1]
         from threadpoolctl import threadpool_limits
 
-        with threadpool_limits(limits=available_cores()):
+        large = x.shape[0] >= PARALLEL_PREDICTION_ROWS
+        with threadpool_limits(limits=available_cores()) if large else nullcontext():
             return self.model.predict_proba(x)[:, 1]
 
 

@@ -18,10 +18,6 @@ FLOAT_TOLERANCE = 1e-9
 
 
 def duckdb_table(warehouse: Path, schema: str, table: str) -> pl.DataFrame:
-    """A table of the DuckDB build; the intermediate models are in the file beside it
-    (``Settings.intermediate_warehouse_path``)."""
-    if schema == "intermediate":
-        warehouse = warehouse.with_name(f"{warehouse.stem}_intermediate.duckdb")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.execute("set TimeZone = 'UTC'")
         return con.sql(f'select * from "{schema}"."{table}"').pl()
