@@ -25,6 +25,17 @@ def con():
     con.close()
 
 
+class _Recorder:
+    """A connection that records the statements it runs."""
+
+    def __init__(self, con) -> None:
+        self.con, self.statements = con, []
+
+    def execute(self, sql: str, *args):
+        self.statements.append(sql.strip())
+        return self.con.execute(sql, *args)
+
+
 def _table(folder) -> pl.DataFrame:
     return pl.read_parquet(sorted(folder.glob("*.parquet"))).sort("item_id")
 
@@ -100,5 +111,41 @@ def test_warehouse_entries_have_their_own_file_per_day(con, tmp_path) -> None:
     con.execute("update marts.fct_declared set value_eur = -1 where item_id = 10")  # WH, 1 Sept
     assert export_tables(con, tables, tmp_path)["marts.fct_declared"] == 1
     assert (folder / "2026-09-01.parquet").stat().st_mtime_ns == others
+    expected = con.sql("select * from marts.fct_declared order by item_id").pl()
+    assert _table(folder).equals(expected)
+
+
+def test_warehouse_entries_of_several_days_are_written_from_one_read(con, tmp_path) -> None:
+    con.execute(
+        "create table marts.fct_declared as select i as item_id, "
+        "case when i < 36 then date '2026-09-01' + (i % 3)::int end as declared_date, "
+        "case when i % 4 = 0 then 'WH' else 'H7' end as procedure, "
+        "i * 1.0 as value_eur from range(40) t(i)"
+    )
+    tables = [("marts", "fct_declared")]
+    assert export_tables(con, tables, tmp_path) == {"marts.fct_declared": 8}
+    folder = tmp_path / "marts" / "fct_declared"
+    parcels = {
+        p.name: p.stat().st_mtime_ns for p in folder.glob("*.parquet") if "_wh" not in p.name
+    }
+    # Every warehouse entry revalued, on every day and undated: only their files, from one read.
+    con.execute("update marts.fct_declared set value_eur = value_eur + 1 where procedure = 'WH'")
+    recorder = _Recorder(con)
+    assert export_tables(recorder, tables, tmp_path)["marts.fct_declared"] == 4
+    copies = [sql for sql in recorder.statements if sql.startswith("copy")]
+    assert len(copies) == 4 and not [sql for sql in copies if 'from "marts"' in sql]
+    assert {
+        p.name: p.stat().st_mtime_ns for p in folder.glob("*.parquet") if "_wh" not in p.name
+    } == parcels
+    for stem in ("2026-09-01_wh", "2026-09-02_wh", "2026-09-03_wh", "undated_wh"):
+        day = stem.removesuffix("_wh")
+        rows = pl.read_parquet(folder / f"{stem}.parquet")
+        assert set(rows["procedure"]) == {"WH"}
+        on_day = "declared_date is null" if day == "undated" else f"declared_date = '{day}'"
+        expected = con.sql(
+            f"select * from marts.fct_declared where procedure = 'WH' and {on_day} order by item_id"
+        ).pl()
+        assert rows.sort("item_id").equals(expected)
+    assert not con.sql("select * from duckdb_tables() where temporary").fetchall()
     expected = con.sql("select * from marts.fct_declared order by item_id").pl()
     assert _table(folder).equals(expected)
