@@ -40,6 +40,13 @@ DAY_FEEDS = ("declarations", "orders", "inspections")
 # the window asks for a full refresh.
 LOT_FEEDS = ("warehouse_receipts", "warehouse_dispatches")
 _FAILED_STATUSES = {"error", "fail", "runtime error"}
+# The shape of the stored incremental models. Raise it when a change adds, drops or redefines a
+# column of an incremental model (or what its stored rows mean): the next build of a warehouse
+# built before it is then a full refresh, instead of failing on the changed schema
+# (on_schema_change='fail') or mixing rows of both definitions.
+# 2: fct_risk_scores.inspection_queue (ranks within jurisdiction, day and queue); the entity
+# dimensions incremental, with last_event_date, history_as_of_date and their decayed sums.
+WAREHOUSE_LAYOUT = 2
 
 
 class DbtBuildError(RuntimeError):
@@ -167,6 +174,11 @@ def plan_build(settings: Settings, *, full_refresh: bool = False) -> BuildPlan:
         return everything("no earlier build recorded")
     if dbt_target() == "build" and not settings.intermediate_warehouse_path.exists():
         return everything(f"no intermediate models at {settings.intermediate_warehouse_path}")
+    if previous.get("layout", 1) != WAREHOUSE_LAYOUT:
+        return everything(
+            f"the models' layout changed since the last build "
+            f"({previous.get('layout', 1)} -> {WAREHOUSE_LAYOUT})"
+        )
     before = previous.get("partitions", {})
     changed: list[date] = []
     for feed, days in partitions.items():
@@ -206,6 +218,7 @@ def _write_build_record(settings: Settings, plan: BuildPlan) -> None:
             else min(earlier, plan.rebuilt_from)
         )
     record = {
+        "layout": WAREHOUSE_LAYOUT,
         "unpublished_from": unpublished_from.isoformat() if unpublished_from else None,
         "published": False,
         "rebuilt_from": plan.rebuilt_from.isoformat() if plan.rebuilt_from else None,

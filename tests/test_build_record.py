@@ -66,3 +66,33 @@ def test_a_build_without_its_intermediate_file_is_a_full_refresh(tmp_path, monke
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         schemas = {r[0] for r in con.execute("select schema_name from duckdb_schemas()").fetchall()}
     assert "intermediate" not in schemas
+
+
+def test_a_build_recorded_with_another_model_layout_is_a_full_refresh(
+    tmp_path, monkeypatch
+) -> None:
+    """A warehouse built before a change of an incremental model's columns is rebuilt whole,
+    not built on (which would fail on the changed schema or mix both definitions)."""
+    import json
+
+    from customs import warehouse
+
+    monkeypatch.delenv("CUSTOMS_DBT_TARGET", raising=False)
+    settings = load_settings({"CUSTOMS_HOME": str(tmp_path)})
+    partition = settings.standardized_dir / "declarations" / "date=2026-09-10"
+    partition.mkdir(parents=True)
+    (partition / "part.parquet").write_bytes(b"x")
+    settings.warehouse_path.parent.mkdir(parents=True)
+    settings.warehouse_path.touch()
+    settings.intermediate_warehouse_path.touch()
+    _write_build_record(settings, warehouse.plan_build(settings))
+    assert warehouse.plan_build(settings).rebuilt_from == D1
+
+    path = warehouse.build_record_path(settings)
+    record = json.loads(path.read_text())
+    path.write_text(json.dumps({**record, "layout": warehouse.WAREHOUSE_LAYOUT - 1}))
+    plan = warehouse.plan_build(settings)
+    assert plan.full_refresh and "layout changed" in plan.reason
+    del record["layout"]  # a record written before the layout was recorded
+    path.write_text(json.dumps(record))
+    assert warehouse.plan_build(settings).full_refresh

@@ -129,12 +129,20 @@
 {%- endmacro %}
 
 {#
-    post_hook of fct_risk_scores: the rank of a declaration is its place in its jurisdiction
-    and day, so inserting or rescoring some declarations of a day moves others of that day (a
-    warehouse entry revalued in the sales window passes the parcels of its day). Rank again
-    every jurisdiction and day with a rescored declaration, and any whose ranks are not 1..n
-    (a declaration a re-delivery dropped from a day not otherwise rescored); every day
-    without the vars. Only the ranks that changed are written.
+    The inspection queue of a declaration (fct_risk_scores.inspection_queue), from its
+    procedure: warehouse entries (WH) are audited after clearance, the rest at the border.
+#}
+{% macro inspection_queue(procedure) -%}
+    case when {{ procedure }} = 'WH' then 'post_clearance' else 'border' end
+{%- endmacro %}
+
+{#
+    post_hook of fct_risk_scores: the rank of a declaration is its place in its jurisdiction,
+    day and inspection queue, so inserting or rescoring some declarations of a queue moves
+    others of it (a warehouse entry revalued in the sales window passes the other warehouse
+    entries of its day). Rank again every queue with a rescored declaration, and any whose
+    ranks are not 1..n (a declaration a re-delivery dropped from a day not otherwise
+    rescored); every queue without the vars. Only the ranks that changed are written.
 #}
 {% macro rerank_rescored_days() -%}
     {%- if is_incremental() -%}
@@ -142,30 +150,36 @@
         set rank_in_jurisdiction_day = ranked.new_rank
         from (
             select
-                day_rows.declaration_id,
+                queue_rows.declaration_id,
                 row_number() over (
-                    partition by day_rows.jurisdiction, day_rows.declared_date
-                    order by {{ risk_rank_order('day_rows.') }}
+                    partition by
+                        queue_rows.jurisdiction,
+                        queue_rows.declared_date,
+                        queue_rows.inspection_queue
+                    order by {{ risk_rank_order('queue_rows.') }}
                 ) as new_rank
-            from {{ this }} as day_rows
+            from {{ this }} as queue_rows
         {%- if var('rebuild_from', none) %}
                 inner join (
                     select distinct
                         rescored.jurisdiction,
-                        rescored.declared_date
+                        rescored.declared_date,
+                        rescored.inspection_queue
                     from {{ this }} as rescored
                     where {{ in_rescored_declarations('rescored.') }}
                     union
                     select
-                        ranked_days.jurisdiction,
-                        ranked_days.declared_date
-                    from {{ this }} as ranked_days
-                    group by ranked_days.jurisdiction, ranked_days.declared_date
-                    having count(*) != max(ranked_days.rank_in_jurisdiction_day)
-                ) as rescored_days
+                        ranked_queues.jurisdiction,
+                        ranked_queues.declared_date,
+                        ranked_queues.inspection_queue
+                    from {{ this }} as ranked_queues
+                    group by all
+                    having count(*) != max(ranked_queues.rank_in_jurisdiction_day)
+                ) as rescored_queues
                     on
-                        day_rows.jurisdiction = rescored_days.jurisdiction
-                        and day_rows.declared_date = rescored_days.declared_date
+                        queue_rows.jurisdiction = rescored_queues.jurisdiction
+                        and queue_rows.declared_date = rescored_queues.declared_date
+                        and queue_rows.inspection_queue = rescored_queues.inspection_queue
         {%- endif %}
         ) as ranked
         where

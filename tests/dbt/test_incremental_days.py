@@ -249,13 +249,50 @@ def test_incremental_intermediate_models_equal_a_full_refresh(built: dict) -> No
 
 
 def test_the_last_build_rescored_part_of_an_earlier_day(built: dict) -> None:
-    """Day 4's build rescored the warehouse entries of an earlier day and not its parcels: the
-    comparison above then covers ranking that day again (fct_risk_scores' post_hook)."""
+    """Day 4's build rescored the warehouse entries of earlier days (revalued in the sales
+    window) and not their parcels: the comparison above covers the warehouse entries' queue of
+    those days, ranked again whole, beside parcels that kept their ranks."""
     with duckdb.connect(str(built["incremental"]), read_only=True) as con:
         mixed_days = con.execute(
             "select count(*) from (select declared_date from marts.fct_risk_scores "
             "where declared_date < ? group by declared_date "
-            "having bool_or(procedure = 'WH') and bool_or(procedure != 'WH'))",
+            "having bool_or(inspection_queue = 'post_clearance') "
+            "and bool_or(inspection_queue = 'border'))",
             [DAYS[3]],
         ).fetchone()[0]
     assert mixed_days >= 1
+
+
+def test_a_daily_build_closes_the_rank_gap_of_a_dropped_declaration(
+    built: dict, tmp_path: Path
+) -> None:
+    """A declaration gone from a day the build does not rescore (dropped by a re-delivery
+    of a later file) leaves a gap in its queue's ranks: the next daily build ranks that queue
+    again (fct_risk_scores' post_hook), keeping the order of the others."""
+    home = tmp_path / "home"
+    shutil.copytree(built["settings"].home, home)  # after the full refresh
+    settings = load_settings({"CUSTOMS_HOME": str(home)})
+    queue = "jurisdiction = ? and declared_date = ? and inspection_queue = 'border'"
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        jurisdiction, day = con.execute(
+            "select jurisdiction, declared_date from marts.fct_risk_scores "
+            "where declared_date < ? and inspection_queue = 'border' "
+            "group by all having count(*) >= 3 order by count(*) desc limit 1",
+            [DAYS[2]],
+        ).fetchone()
+        before = con.execute(
+            f"select declaration_id from marts.fct_risk_scores where {queue} "
+            "order by rank_in_jurisdiction_day",
+            [jurisdiction, day],
+        ).fetchall()
+        con.execute("delete from marts.fct_risk_scores where declaration_id = ?", [before[1][0]])
+    build_marts(settings, skip_tests=True)
+    assert last_build(settings).rebuilt_from == DAYS[3]  # the gap's day is not rescored
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        after = con.execute(
+            f"select declaration_id, rank_in_jurisdiction_day from marts.fct_risk_scores "
+            f"where {queue} order by rank_in_jurisdiction_day",
+            [jurisdiction, day],
+        ).fetchall()
+    assert [rank for _, rank in after] == list(range(1, len(before)))
+    assert [declaration for declaration, _ in after] == [d for (d,) in before[:1] + before[2:]]

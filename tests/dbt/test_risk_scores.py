@@ -1,5 +1,6 @@
 """fct_risk_scores built by dbt on the tiny fixtures of test_dbt_build plus one planted fraud:
-a parcel declared at a tenth of the price paid must rank first in its jurisdiction and day."""
+a parcel declared at a tenth of the price paid must rank first in its jurisdiction and day
+(border queue), and a warehouse entry of the same day is ranked in its own queue."""
 
 from __future__ import annotations
 
@@ -40,6 +41,19 @@ PLANTED_DECLARATIONS = _rows(
         "640411",
         1,
         "10.00",
+        "EUR",
+    ),
+    # A warehouse entry of the same jurisdiction and day: no lot sold yet.
+    (
+        "D8",
+        1,
+        datetime(2026, 10, 24, 9, 0, tzinfo=UTC),
+        "DE",
+        None,
+        "WH",
+        "940360",
+        10,
+        "500.00",
         "EUR",
     ),
 )
@@ -90,6 +104,21 @@ def test_planted_undervaluation_ranks_first_with_its_reason(scores: pl.DataFrame
     assert "Declared at 10% of the price paid on the marketplace." in planted["reasons"]
     assert planted["composite_score"] == scores["composite_score"].max()
     assert planted["revenue_at_stake_eur"] > 0
+
+
+def test_warehouse_entries_are_ranked_in_their_own_queue(scores: pl.DataFrame) -> None:
+    """A parcel's rank is its place among the day's parcels (the border queue); a warehouse
+    entry, revalued for months, is ranked among warehouse entries only (post_clearance)."""
+    queues = dict(zip(scores["declaration_id"], scores["inspection_queue"], strict=True))
+    assert queues["D8"] == queues["D3"] == "post_clearance"
+    assert {queues[d] for d in ("D1", "D2", "D4", "D9")} == {"border"}
+    (warehouse_entry,) = scores.filter(pl.col("declaration_id") == "D8").to_dicts()
+    assert warehouse_entry["rank_in_jurisdiction_day"] == 1  # D9 is first in the border queue
+    ranks = scores.group_by("jurisdiction", "declared_date", "inspection_queue").agg(
+        pl.col("rank_in_jurisdiction_day").sort().alias("ranks"), pl.len().alias("n")
+    )
+    for row in ranks.to_dicts():
+        assert row["ranks"] == list(range(1, row["n"] + 1)), row
 
 
 def test_customs_evaluate_prints_the_table_and_writes_metrics(

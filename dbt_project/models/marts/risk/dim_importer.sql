@@ -1,4 +1,17 @@
 {#
     One row per importer with its risk history (macros/risk/risk_entity_dimension.sql).
+    Incremental on DuckDB: a daily build computes again the importers it touched and decays the
+    others (docs/incremental.md).
 #}
+-- depends_on: {{ ref('int_declarations_rescored_from') }}
+{{ config(
+    materialized='table' if target.type == 'spark' else 'incremental',
+    unique_key='importer_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook=[
+        "{{ delete_vanished_entities('importer_id') }}",
+        "{{ decay_entity_history('importer_id') }}",
+    ]
+) }}
 {{ risk_entity_dimension('importer_id') }}

@@ -6,7 +6,7 @@
     Incremental on DuckDB (macros/incremental_days.sql, docs/incremental.md): a build scores
     again the declarations of the days it recomputed and the later days (their entity history
     and split consignments rest on earlier days), and the warehouse entries still revalued in
-    the sales window; a post_hook then ranks again the jurisdiction-days holding one of them.
+    the sales window; a post_hook then ranks again the queues of the days holding one of them.
     Only the rescored declarations' rows of the fact are read; the signal models are joined to
     them. (The risk models build on DuckDB only for now: selectors.yml.)
 #}
@@ -211,6 +211,7 @@ final as (
         jurisdiction,
         declared_date,
         procedure,
+        {{ inspection_queue('procedure') }} as inspection_queue,
         seller_id,
         declarant_id,
         importer_id,
@@ -241,7 +242,7 @@ final as (
             as has_entity_history,
         cast(composite_score as double) as composite_score,
         cast(row_number() over (
-            partition by jurisdiction, declared_date
+            partition by jurisdiction, declared_date, {{ inspection_queue('procedure') }}
             order by {{ risk_rank_order(
                 revenue='cast(revenue_at_stake_eur as decimal(18, 2))'
             ) }}
