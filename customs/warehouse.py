@@ -45,7 +45,8 @@ _FAILED_STATUSES = {"error", "fail", "runtime error"}
 # built before it is then a full refresh, instead of failing on the changed schema
 # (on_schema_change='fail') or mixing rows of both definitions.
 # 2: fct_risk_scores.inspection_queue (ranks within jurisdiction, day and queue); the entity
-# dimensions incremental, with last_event_date, history_as_of_date and their decayed sums.
+# dimensions with last_event_date, history_as_of_date and their decayed sums (dim_importer
+# incremental).
 WAREHOUSE_LAYOUT = 2
 
 

@@ -109,3 +109,46 @@ def test_hs_nomenclature_from_a_file(home: Settings, tmp_path: Path) -> None:
             "select count(*), count(distinct hs6) from staging.stg_reference__hs_subheadings"
         ).fetchone()
     assert count == codes > more_than
+
+
+def test_a_daily_build_tests_the_rows_it_rebuilt_and_a_whole_run_tests_all(
+    home: Settings,
+) -> None:
+    """The data tests of a daily build check the rows it recomputed (macros/
+    rebuilt_rows_tests.sql): a broken day-1 row, which the build does not recompute, passes
+    its tests; the same tests without the daily vars (as a full refresh runs them) fail on it."""
+    import subprocess
+
+    from customs.warehouse import DBT_PROJECT_DIR, dbt_command, dbt_environment
+
+    with duckdb.connect(str(home.warehouse_path)) as con:
+        con.execute(
+            "update marts.fct_customs_valuation set customs_value = customs_value + 1 "
+            "where declaration_id = 'D4'"
+        )
+    assert build_marts(home).failures == []  # day 3 rebuilt and tested; D4 (day 1) not
+    (d4,) = _fct(home).filter(pl.col("declaration_id") == "D4").to_dicts()
+    assert d4["customs_value"] != (
+        d4["intrinsic_value_jc"] + d4["transport_addition_jc"] + d4["insurance_addition_jc"]
+    )  # still broken: not recomputed
+
+    whole = subprocess.run(
+        [
+            *dbt_command(),
+            "test",
+            "--select",
+            "fct_customs_valuation_customs_value_adds_up",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=dbt_environment(home),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert whole.returncode == 1, whole.stdout[-2000:]
+    assert "Got 1 result" in whole.stdout
+    build_marts(home, full_refresh=True)  # recomputes D4
