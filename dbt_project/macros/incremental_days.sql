@@ -82,6 +82,16 @@
 {%- endmacro %}
 
 {#
+    True for the rows of a feed's staging model loaded on a rebuilt day: the same as
+    `load_day(load_id) >= rebuild_from_date()`, written as a comparison of load_id itself
+    (`<feed>:<YYYY-MM-DD>:...` sorts by day within a feed), which DuckDB checks against each
+    Parquet file's statistics: the files of earlier days are skipped, not read and parsed.
+#}
+{% macro loaded_on_rebuilt_days(feed, load_id='load_id') -%}
+    {{ load_id }} >= concat('{{ feed }}:', cast({{ rebuild_from_date() }} as {{ dbt.type_string() }}))
+{%- endmacro %}
+
+{#
     The risk models are incremental per declaration (fct_risk_scores, split consignments,
     entity history; per entity and day for the entity events). A build scores again every
     declaration declared on or after the first rescored day (int_declarations_rescored_from,

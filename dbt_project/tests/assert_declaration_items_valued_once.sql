@@ -14,7 +14,7 @@ delivered_items as (
         item_no
     from {{ ref('stg_customs_feeds__declarations') }}
     {% if var('rebuild_from', none) %}
-        where {{ load_day() }} >= {{ rebuild_from_date() }}
+        where {{ loaded_on_rebuilt_days('declarations') }}
     {% endif %}
 ),
 

@@ -23,7 +23,7 @@ with
     loaded_inspections as (
         select min(loaded.inspected_date) as first_inspected_date
         from {{ ref('stg_customs_feeds__inspections') }} as loaded
-        where {{ load_day('loaded.load_id') }} >= {{ rebuild_from_date() }}
+        where {{ loaded_on_rebuilt_days('inspections', 'loaded.load_id') }}
     ),
 
     final as (

@@ -24,11 +24,13 @@ all_declaration_items as (
 declaration_items as (
     select * from all_declaration_items
     {% if is_incremental() %}
-        where data_interval >= {{ rebuild_from_date() }}
+        where {{ loaded_on_rebuilt_days('declarations') }}
     {% endif %}
 ),
 
-all_order_lines as (
+-- Not materialized on DuckDB: each reader scans the Parquet files for the columns and rows it
+-- needs (a daily build's readers need a few), instead of one copy of every column of every line.
+all_order_lines as {% if target.type == 'duckdb' %}not materialized {% endif %}(
     select
         marketplace,
         order_id,
