@@ -181,7 +181,7 @@ def load(con: duckdb.DuckDBPyConnection, jurisdiction: str, month: str) -> Repor
     )
     tables["high_risk_declarations"] = frame(
         f"""
-        select declaration_id, declared_date, procedure, seller_id, item_count,
+        select declaration_id, declared_date, procedure, inspection_queue, seller_id, item_count,
             declared_value_eur, round(composite_score, 3) as composite_score,
             rank_in_jurisdiction_day, revenue_at_stake_eur, expected_revenue_eur, reasons
         from marts.fct_risk_scores
