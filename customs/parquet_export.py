@@ -34,6 +34,7 @@ PROCEDURE_COLUMN = "procedure"
 WAREHOUSE_SUFFIX = "_wh"
 IS_WAREHOUSE = f"coalesce({PROCEDURE_COLUMN} = 'WH', false)"
 STAGED = "_export_staged_rows"
+STAGED_DAYS = 31  # warehouse-entry days read into the temporary table at a time
 
 
 def export_tables(con: Any, tables: list[tuple[str, str]], parquet_dir: Path) -> dict[str, int]:
@@ -93,12 +94,19 @@ def _export_by_day(
     ]
     # A day's warehouse entries are a few rows spread over the day's row groups: read alone,
     # each file would decode every column of those row groups (about 50 ms for a wide fact,
-    # and a daily run rewrites the 90 days of the sales window). They are read in one scan
-    # into a temporary table, sorted by day, and each file is written from there.
+    # and a daily run rewrites the 90 days of the sales window). They are read in one scan per
+    # batch of days into a temporary table, and each file is written from there; the batches
+    # bound what the table holds when every day changed (the first export, a full refresh).
     source = f'"{schema}"."{table}"'
-    staged = {stem for stem in changed if stem.endswith(WAREHOUSE_SUFFIX)}
-    if len(staged) > 1:
-        days = {stem.removesuffix(WAREHOUSE_SUFFIX) for stem in staged}
+    warehouse_stems = [stem for stem in changed if stem.endswith(WAREHOUSE_SUFFIX)]
+    batches = [
+        warehouse_stems[i : i + STAGED_DAYS] for i in range(0, len(warehouse_stems), STAGED_DAYS)
+    ]
+    for stem in changed:
+        if stem not in warehouse_stems or len(warehouse_stems) == 1:
+            _copy(con, f"select * from {source} where {parts[stem]}", folder / f"{stem}.parquet")
+    for batch in batches if len(warehouse_stems) > 1 else []:
+        days = {stem.removesuffix(WAREHOUSE_SUFFIX) for stem in batch}
         dated = ", ".join(f"date '{day}'" for day in sorted(days - {UNDATED}))
         on_days = " or ".join(
             ([f"{DAY_COLUMN} in ({dated})"] if dated else [])
@@ -108,13 +116,13 @@ def _export_by_day(
             f"create or replace temp table {STAGED} as select * from {source} "
             f"where {warehouse} and ({on_days}) order by {DAY_COLUMN}"
         )
-    else:
-        staged = set()
-    for stem in changed:
-        rows = STAGED if stem in staged else source
-        _copy(con, f"select * from {rows} where {parts[stem]}", folder / f"{stem}.parquet")
-    if staged:
-        con.execute(f"drop table {STAGED}")
+        try:
+            for stem in batch:
+                _copy(
+                    con, f"select * from {STAGED} where {parts[stem]}", folder / f"{stem}.parquet"
+                )
+        finally:
+            con.execute(f"drop table if exists {STAGED}")
     for stale in folder.glob("*.parquet"):
         if stale.stem not in now:
             stale.unlink()

@@ -38,6 +38,17 @@ def test_unpublished_days_accumulate_until_a_publish(tmp_path) -> None:
     assert last_build(settings).unpublished_from is None
 
 
+def _home_with_one_partition(tmp_path, monkeypatch):
+    """A CUSTOMS_HOME on the DuckDB target with one standardised declarations day (D1)."""
+    monkeypatch.delenv("CUSTOMS_DBT_TARGET", raising=False)
+    settings = load_settings({"CUSTOMS_HOME": str(tmp_path)})
+    partition = settings.standardized_dir / "declarations" / "date=2026-09-10"
+    partition.mkdir(parents=True)
+    (partition / "part.parquet").write_bytes(b"x")
+    settings.warehouse_path.parent.mkdir(parents=True)
+    return settings
+
+
 def test_a_build_without_its_intermediate_file_is_a_full_refresh(tmp_path, monkeypatch) -> None:
     """The intermediate models live in a second DuckDB file beside the build file: when it is
     missing (deleted, or a build file from before the split) the next build recomputes all."""
@@ -45,12 +56,7 @@ def test_a_build_without_its_intermediate_file_is_a_full_refresh(tmp_path, monke
 
     from customs import warehouse
 
-    monkeypatch.delenv("CUSTOMS_DBT_TARGET", raising=False)
-    settings = load_settings({"CUSTOMS_HOME": str(tmp_path)})
-    partition = settings.standardized_dir / "declarations" / "date=2026-09-10"
-    partition.mkdir(parents=True)
-    (partition / "part.parquet").write_bytes(b"x")
-    settings.warehouse_path.parent.mkdir(parents=True)
+    settings = _home_with_one_partition(tmp_path, monkeypatch)
     with duckdb.connect(str(settings.warehouse_path)) as con:
         con.execute("create schema intermediate; create table intermediate.t as select 1 as x")
     plan = warehouse.plan_build(settings)
@@ -77,12 +83,7 @@ def test_a_build_recorded_with_another_model_layout_is_a_full_refresh(
 
     from customs import warehouse
 
-    monkeypatch.delenv("CUSTOMS_DBT_TARGET", raising=False)
-    settings = load_settings({"CUSTOMS_HOME": str(tmp_path)})
-    partition = settings.standardized_dir / "declarations" / "date=2026-09-10"
-    partition.mkdir(parents=True)
-    (partition / "part.parquet").write_bytes(b"x")
-    settings.warehouse_path.parent.mkdir(parents=True)
+    settings = _home_with_one_partition(tmp_path, monkeypatch)
     settings.warehouse_path.touch()
     settings.intermediate_warehouse_path.touch()
     _write_build_record(settings, warehouse.plan_build(settings))

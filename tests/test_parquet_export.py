@@ -115,7 +115,9 @@ def test_warehouse_entries_have_their_own_file_per_day(con, tmp_path) -> None:
     assert _table(folder).equals(expected)
 
 
-def test_warehouse_entries_of_several_days_are_written_from_one_read(con, tmp_path) -> None:
+def test_warehouse_entries_of_several_days_are_written_from_one_read(
+    con, tmp_path, monkeypatch
+) -> None:
     con.execute(
         "create table marts.fct_declared as select i as item_id, "
         "case when i < 36 then date '2026-09-01' + (i % 3)::int end as declared_date, "
@@ -130,10 +132,12 @@ def test_warehouse_entries_of_several_days_are_written_from_one_read(con, tmp_pa
     }
     # Every warehouse entry revalued, on every day and undated: only their files, from one read.
     con.execute("update marts.fct_declared set value_eur = value_eur + 1 where procedure = 'WH'")
+    monkeypatch.setattr("customs.parquet_export.STAGED_DAYS", 2)  # two reads of two days
     recorder = _Recorder(con)
     assert export_tables(recorder, tables, tmp_path)["marts.fct_declared"] == 4
     copies = [sql for sql in recorder.statements if sql.startswith("copy")]
     assert len(copies) == 4 and not [sql for sql in copies if 'from "marts"' in sql]
+    assert len([sql for sql in recorder.statements if sql.startswith("create")]) == 2
     assert {
         p.name: p.stat().st_mtime_ns for p in folder.glob("*.parquet") if "_wh" not in p.name
     } == parcels

@@ -6,9 +6,9 @@
     `data_tests:`), and this override turns it into the rows a daily build recomputed:
     `in_rebuilt_days` (data_interval on or after the first rebuilt day, and the warehouse
     entries still revalued in the sales window) for the models listed in
-    var('rebuilt_rows_tested_models'). Rows built
-    before are unchanged since the build that tested them: delete+insert replaces whole keys,
-    so a duplicate cannot pair a new row with an old one. Without the vars (a full refresh, a
+    var('rebuilt_rows_tested_models'), each with the same predicate as its pre_hook. Rows
+    built before are unchanged since the build that tested them: delete+insert replaces
+    whole keys, so a duplicate of the unique key cannot pair a new row with an old one. Without the vars (a full refresh, a
     plain `dbt build`) and for a model not listed, the whole model is tested, as every full
     refresh does. docs/data-quality.md.
 #}
@@ -29,16 +29,33 @@
 
 {#
     The condition selecting the rows of `relation` a daily build recomputed; none to test all.
-    The models tested this way are listed in var('rebuilt_rows_tested_models') with the rows a
-    daily build recomputes in each: `days` (data_interval from the first rebuilt day) or
-    `days_and_lots` (and the warehouse entries still in the sales window). A model not listed
-    is tested whole. (A lookup, not a scan of the graph or a query of the database's columns:
-    either cost about 25 ms per data test, 2-3 s per build.)
+    The models tested this way are listed in var('rebuilt_rows_tested_models') with the rows
+    their pre_hook deletes and a daily build writes again, the same predicate:
+    - `days`: data_interval from the first rebuilt day (`delete_rebuilt_days(with_lots=false)`);
+    - `days_and_lots`: and the warehouse entries still in the sales window
+      (`delete_rebuilt_days()`);
+    - `days_lots_and_consignments`: and every item of a consignment with an item of a rebuilt
+      day (`delete_rebuilt_days(consignments_of=...)`), read from the model itself.
+    The risk models, which rescore from the first rescored day (a table a test cannot ref)
+    and rank again whole queues, are not listed: their tests read every row. A lookup, not a
+    scan of the graph or a query of the database's columns: either cost about 25 ms per data
+    test, 2-3 s per build.
 #}
 {% macro rebuilt_rows_of(relation) -%}
     {%- set rows = var('rebuilt_rows_tested_models', {}).get(relation.identifier | lower) -%}
     {%- if not execute or not var('rebuild_from', none) or not rows -%}
         {%- do return(none) -%}
     {%- endif -%}
-    {%- do return(in_rebuilt_days(with_lots=(rows == 'days_and_lots'))) -%}
+    {%- set condition = in_rebuilt_days(with_lots=(rows != 'days')) -%}
+    {%- if rows == 'days_lots_and_consignments' -%}
+        {%- set condition -%}
+            ({{ condition }}
+            or coalesce(parcel_id, declaration_id) in (
+                select coalesce(rebuilt.parcel_id, rebuilt.declaration_id)
+                from {{ relation }} as rebuilt
+                where rebuilt.data_interval >= {{ rebuild_from_date() }}
+            ))
+        {%- endset -%}
+    {%- endif -%}
+    {%- do return(condition) -%}
 {%- endmacro %}

@@ -121,34 +121,40 @@ def test_a_daily_build_tests_the_rows_it_rebuilt_and_a_whole_run_tests_all(
 
     from customs.warehouse import DBT_PROJECT_DIR, dbt_command, dbt_environment
 
+    test_name = "fct_customs_valuation_customs_value_adds_up"
     with duckdb.connect(str(home.warehouse_path)) as con:
         con.execute(
             "update marts.fct_customs_valuation set customs_value = customs_value + 1 "
             "where declaration_id = 'D4'"
         )
-    assert build_marts(home).failures == []  # day 3 rebuilt and tested; D4 (day 1) not
-    (d4,) = _fct(home).filter(pl.col("declaration_id") == "D4").to_dicts()
-    assert d4["customs_value"] != (
-        d4["intrinsic_value_jc"] + d4["transport_addition_jc"] + d4["insurance_addition_jc"]
-    )  # still broken: not recomputed
+    try:
+        assert build_marts(home).failures == []  # day 3 rebuilt and tested; D4 (day 1) not
+        (d4,) = _fct(home).filter(pl.col("declaration_id") == "D4").to_dicts()
+        assert d4["customs_value"] != (
+            d4["intrinsic_value_jc"] + d4["transport_addition_jc"] + d4["insurance_addition_jc"]
+        )  # still broken: not recomputed
+        (compiled,) = home.dbt_target_dir.glob(f"compiled/**/{test_name}.sql")
+        sql = compiled.read_text()
+        assert f"data_interval >= cast('{DAY3.isoformat()}' as date)" in sql  # the rebuilt day
 
-    whole = subprocess.run(
-        [
-            *dbt_command(),
-            "test",
-            "--select",
-            "fct_customs_valuation_customs_value_adds_up",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env=dbt_environment(home),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert whole.returncode == 1, whole.stdout[-2000:]
-    assert "Got 1 result" in whole.stdout
-    build_marts(home, full_refresh=True)  # recomputes D4
+        whole = subprocess.run(
+            [
+                *dbt_command(),
+                "test",
+                "--select",
+                test_name,
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+            ],
+            cwd=DBT_PROJECT_DIR,
+            env=dbt_environment(home),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert whole.returncode == 1, whole.stdout[-2000:]
+        assert "Got 1 result" in whole.stdout
+    finally:
+        build_marts(home, full_refresh=True)  # recomputes D4

@@ -119,6 +119,16 @@ def _matched(settings: Settings, parcel_id: str) -> list[bool]:
         ]
 
 
+def _border_ranks_before(path: Path, day: date) -> list[tuple]:
+    """The parcels' ranks (border queue) of the days before ``day``."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(
+            "select declaration_id, rank_in_jurisdiction_day from marts.fct_risk_scores "
+            "where inspection_queue = 'border' and declared_date < ? order by 1",
+            [day],
+        ).fetchall()
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("incremental_days")
@@ -154,6 +164,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     # Day 4 last, alone: its build rescores the warehouse entries of days 2-3 (revalued in the
     # sales window) beside parcels it does not rescore, so those days must be ranked again.
     _without_parcels(_csv(source, "declarations", DAYS[3]), count=15)
+    border_ranks_before = _border_ranks_before(settings.warehouse_path, DAYS[3])
     _deliver(settings, source, DAYS[3])
     build_marts(settings, skip_tests=True)
     records["day4"] = last_build(settings)
@@ -169,6 +180,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "incremental": incremental,
         "incremental_intermediate": incremental_work,
         "records": records,
+        "border_ranks_before": border_ranks_before,
         "unmatched": unmatched,
         "matched": matched,
     }
@@ -251,7 +263,8 @@ def test_incremental_intermediate_models_equal_a_full_refresh(built: dict) -> No
 def test_the_last_build_rescored_part_of_an_earlier_day(built: dict) -> None:
     """Day 4's build rescored the warehouse entries of earlier days (revalued in the sales
     window) and not their parcels: the comparison above covers the warehouse entries' queue of
-    those days, ranked again whole, beside parcels that kept their ranks."""
+    those days, ranked again whole, and the parcels of those days kept their ranks (a
+    revalued warehouse entry no longer moves the border queue of its day)."""
     with duckdb.connect(str(built["incremental"]), read_only=True) as con:
         mixed_days = con.execute(
             "select count(*) from (select declared_date from marts.fct_risk_scores "
@@ -261,6 +274,8 @@ def test_the_last_build_rescored_part_of_an_earlier_day(built: dict) -> None:
             [DAYS[3]],
         ).fetchone()[0]
     assert mixed_days >= 1
+    assert built["border_ranks_before"]
+    assert _border_ranks_before(built["incremental"], DAYS[3]) == built["border_ranks_before"]
 
 
 def test_a_daily_build_closes_the_rank_gap_of_a_dropped_declaration(
@@ -287,7 +302,11 @@ def test_a_daily_build_closes_the_rank_gap_of_a_dropped_declaration(
         ).fetchall()
         con.execute("delete from marts.fct_risk_scores where declaration_id = ?", [before[1][0]])
     build_marts(settings, skip_tests=True)
-    assert last_build(settings).rebuilt_from == DAYS[3]  # the gap's day is not rescored
+    with duckdb.connect(str(settings.intermediate_warehouse_path), read_only=True) as con:
+        (rescored_from,) = con.execute(
+            "select rescored_from from intermediate.int_declarations_rescored_from"
+        ).fetchone()
+    assert day < rescored_from  # the gap's day was not rescored
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         after = con.execute(
             f"select declaration_id, rank_in_jurisdiction_day from marts.fct_risk_scores "

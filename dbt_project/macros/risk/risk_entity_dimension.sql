@@ -4,9 +4,10 @@
     computed as in int_declarations_entity_history_scored, as of the day after the latest
     declaration or inspection in the warehouse (every event counts, decayed from that day).
 
-    Incremental on DuckDB (docs/incremental.md): a daily build computes again only the
-    entities it touched (a rescored declaration, an inspection from the first rescored day on,
-    or a stored last event from that day on: a declaration or inspection that may be gone) and
+    Incremental on DuckDB (dim_importer; docs/incremental.md): a daily build computes again only
+    the entities it touched (a rescored declaration, a declaration inspected on or after the
+    first rescored day, or a stored last event from that day on: a declaration or inspection
+    that may be gone) and
     deletes those left without a declaration. The others' rows change only by the decay, as the
     history day moves on: the post_hook scales their stored decayed sums by
     0.5 ^ (days moved / half-life) and derives their scores again (decay_entity_history).
@@ -37,6 +38,7 @@ inspections as (
     select
         declaration_id,
         min(inspected_date) as inspected_date,
+        max(inspected_date) as last_inspected_date,
         bool_or(result != 'no_irregularity') as is_finding
     from {{ ref('stg_customs_feeds__inspections') }}
     group by declaration_id
@@ -57,7 +59,7 @@ as_of as (
         from scores
         inner join inspections
             on scores.declaration_id = inspections.declaration_id
-        where inspections.inspected_date >= {{ rescored_from_date() }}
+        where inspections.last_inspected_date >= {{ rescored_from_date() }}
         union
         select stored.{{ entity_column }} as entity_id
         from {{ this }} as stored
@@ -79,6 +81,7 @@ events as (
     select
         entity_scores.*,
         inspections.inspected_date,
+        inspections.last_inspected_date,
         coalesce(inspections.is_finding, false) as is_finding,
         power(
             0.5,
@@ -101,7 +104,7 @@ entities as (
         entity_id,
         min(declared_date) as first_seen_date,
         max(declared_date) as last_seen_date,
-        greatest(max(declared_date), max(inspected_date)) as last_event_date,
+        greatest(max(declared_date), max(last_inspected_date)) as last_event_date,
         count(*) as declarations,
         sum(declared_value_eur) as declared_value_eur,
         count(inspected_date) as inspections,
@@ -210,19 +213,22 @@ select * from final
 {%- endmacro %}
 
 {#
-    post_hooks of the entity dimensions in a daily build (none in a full refresh or without the
-    vars, when every entity is computed). First: delete the touched entities left without a
-    declaration (delete+insert replaces only the entities it inserts).
+    post_hooks of the incremental entity dimension (none in a full refresh). First: delete the
+    touched entities left without a declaration (delete+insert replaces only the entities it
+    inserts); without the vars, when every entity is computed again, any such entity.
 #}
 {% macro delete_vanished_entities(entity_column) -%}
-    {%- if is_incremental() and var('rebuild_from', none) -%}
+    {%- if is_incremental() -%}
+        {%- set touched_only = (
+            'and stored.last_event_date >= ' ~ rescored_from_date()
+        ) if var('rebuild_from', none) else '' -%}
         delete from {{ this }} as stored
         where
-            stored.last_event_date >= {{ rescored_from_date() }}
-            and not exists (
+            not exists (
                 select 1 from {{ ref('fct_risk_scores') }} as scores
                 where scores.{{ entity_column }} = stored.{{ entity_column }}
             )
+            {{ touched_only }}
     {%- endif -%}
 {%- endmacro %}
 
