@@ -99,13 +99,12 @@ def _export_by_day(
     # bound what the table holds when every day changed (the first export, a full refresh).
     source = f'"{schema}"."{table}"'
     warehouse_stems = [stem for stem in changed if stem.endswith(WAREHOUSE_SUFFIX)]
-    batches = [
-        warehouse_stems[i : i + STAGED_DAYS] for i in range(0, len(warehouse_stems), STAGED_DAYS)
-    ]
+    staged = warehouse_stems if len(warehouse_stems) > 1 else []
     for stem in changed:
-        if stem not in warehouse_stems or len(warehouse_stems) == 1:
+        if stem not in staged:
             _copy(con, f"select * from {source} where {parts[stem]}", folder / f"{stem}.parquet")
-    for batch in batches if len(warehouse_stems) > 1 else []:
+    for i in range(0, len(staged), STAGED_DAYS):
+        batch = staged[i : i + STAGED_DAYS]
         days = {stem.removesuffix(WAREHOUSE_SUFFIX) for stem in batch}
         dated = ", ".join(f"date '{day}'" for day in sorted(days - {UNDATED}))
         on_days = " or ".join(

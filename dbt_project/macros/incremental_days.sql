@@ -52,12 +52,12 @@
     Consignment thresholds sum every item of a parcel: an item of a rebuilt day (a re-delivered
     item, say) changes the duty of the parcel's other items, which may belong to earlier days.
     True for the rows of a consignment with an item of a rebuilt day in `upstream` (a model
-    name; its rows carry parcel_id, declaration_id and data_interval).
+    name, or a relation; its rows carry parcel_id, declaration_id and data_interval).
 #}
 {% macro in_rebuilt_consignments(upstream, prefix='') -%}
     coalesce({{ prefix }}parcel_id, {{ prefix }}declaration_id) in (
         select coalesce(rebuilt.parcel_id, rebuilt.declaration_id)
-        from {{ ref(upstream) }} as rebuilt
+        from {{ ref(upstream) if upstream is string else upstream }} as rebuilt
         where rebuilt.data_interval >= {{ rebuild_from_date() }}
     )
 {%- endmacro %}

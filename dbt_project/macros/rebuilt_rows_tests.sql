@@ -8,9 +8,9 @@
     entries still revalued in the sales window) for the models listed in
     var('rebuilt_rows_tested_models'), each with the same predicate as its pre_hook. Rows
     built before are unchanged since the build that tested them: delete+insert replaces
-    whole keys, so a duplicate of the unique key cannot pair a new row with an old one. Without the vars (a full refresh, a
-    plain `dbt build`) and for a model not listed, the whole model is tested, as every full
-    refresh does. docs/data-quality.md.
+    whole keys, so a duplicate of the unique key cannot pair a new row with an old one.
+    Without the vars (a full refresh, a plain `dbt build`) and for a model not listed, the
+    whole model is tested, as every full refresh does. docs/data-quality.md.
 #}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
@@ -35,7 +35,8 @@
     - `days_and_lots`: and the warehouse entries still in the sales window
       (`delete_rebuilt_days()`);
     - `days_lots_and_consignments`: and every item of a consignment with an item of a rebuilt
-      day (`delete_rebuilt_days(consignments_of=...)`), read from the model itself.
+      day (`delete_rebuilt_days(consignments_of=...)`, `in_rebuilt_consignments` read from the
+      model itself).
     The risk models, which rescore from the first rescored day (a table a test cannot ref)
     and rank again whole queues, are not listed: their tests read every row. A lookup, not a
     scan of the graph or a query of the database's columns: either cost about 25 ms per data
@@ -48,14 +49,7 @@
     {%- endif -%}
     {%- set condition = in_rebuilt_days(with_lots=(rows != 'days')) -%}
     {%- if rows == 'days_lots_and_consignments' -%}
-        {%- set condition -%}
-            ({{ condition }}
-            or coalesce(parcel_id, declaration_id) in (
-                select coalesce(rebuilt.parcel_id, rebuilt.declaration_id)
-                from {{ relation }} as rebuilt
-                where rebuilt.data_interval >= {{ rebuild_from_date() }}
-            ))
-        {%- endset -%}
+        {%- set condition = '(' ~ condition ~ ' or ' ~ in_rebuilt_consignments(relation) ~ ')' -%}
     {%- endif -%}
     {%- do return(condition) -%}
 {%- endmacro %}

@@ -7,10 +7,10 @@
     Incremental on DuckDB (dim_importer; docs/incremental.md): a daily build computes again only
     the entities it touched (a rescored declaration, a declaration inspected on or after the
     first rescored day, or a stored last event from that day on: a declaration or inspection
-    that may be gone) and
-    deletes those left without a declaration. The others' rows change only by the decay, as the
-    history day moves on: the post_hook scales their stored decayed sums by
-    0.5 ^ (days moved / half-life) and derives their scores again (decay_entity_history).
+    that may be gone) and deletes those left without a declaration. The others' rows change
+    only by the decay, as the history day moves on: the post_hook scales their stored decayed
+    sums by 0.5 ^ (days moved / half-life) and derives their scores again
+    (decay_entity_history).
 #}
 {% macro risk_entity_dimension(entity_column) -%}
 with
