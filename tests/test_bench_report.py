@@ -1,7 +1,17 @@
-"""The benchmark report's incremental section: every run is a column, the ratios are right."""
+"""The benchmark's incremental experiment: day 1 and day 30 repeated from the same starting
+state; the report's columns, medians and ratios."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import bench.__main__ as bench_main
+from bench.measure import Measurement
 from bench.report import incremental_section
 
 STAGES = ("land", "dbt_build", "publish")
@@ -21,6 +31,98 @@ def _run(cpu: float, nodes: dict[str, float] | None = None) -> list[dict]:
     ]
 
 
+def test_incremental_section_reports_medians_of_the_repeated_days() -> None:
+    inc = {
+        "scale": 5.0,
+        "history_days": 30,
+        "lead_in_days": 5,
+        "source_rows": {"declarations": 1000, "orders": 2000},
+        "day_rows": {},
+        "lead_in": _run(1.0),
+        # totals (wall = cpu / 2 per stage, 3 stages): 6, 12, 7.5 on day 1; 9, 15, 9 on day 30
+        "first_days": [
+            _run(4.0, {"model.customs.fct_risk_scores": 0.5}),
+            _run(8.0, {"model.customs.fct_risk_scores": 0.9}),
+            _run(5.0, {}),
+        ],
+        "history": _run(60.0),
+        "last_days": [
+            _run(6.0, {"model.customs.fct_risk_scores": 1.5}),
+            _run(10.0, {"model.customs.fct_risk_scores": 2.5}),
+            _run(6.0, {"model.customs.fct_risk_scores": 1.0}),
+        ],
+        "full_refresh_dbt": {"wall_s": 9.0, "cpu_s": 18.0, "peak_rss_mb": 900.0},
+    }
+    text = "\n".join(incremental_section(inc))
+    assert (
+        "| stage | lead-in (5 days, no parcels) | day 1 (median of 3) | days 2-29 "
+        "| day 30 (median of 3) |" in text
+    )
+    # each stage's median: day 1 wall 2.5 (of 2, 4, 2.5), day 30 wall 3.0 (of 3, 5, 3)
+    assert "| dbt_build | 0.5 (1.0) | 2.5 (5.0) | 30.0 (60.0) | 3.0 (6.0) |" in text
+    # medians of the totals: 7.5 and 9.0 wall, 15 and 18 CPU
+    assert "**1.20x** wall, **1.20x** CPU" in text
+    assert "6.0 → 9.0 (1.50x); 12.0 → 15.0 (1.25x); 7.5 → 9.0 (1.20x)" in text
+    # node medians: 0.5 on day 1 (0.5, 0.9, missing), 1.5 on day 30 (1.5, 2.5, 1.0)
+    assert "fct_risk_scores 0.5 → 1.5" in text
+
+
+@dataclass
+class FakeStages:
+    """``run_stage`` without the pipeline: ``land`` appends its first day to ``days.txt`` in
+    the run home, and every ``dbt_build`` records what the home held when it ran."""
+
+    builds: list[tuple[str, bool]] = field(default_factory=list)
+
+    def __call__(self, stage: str, args: dict[str, Any], env: dict, log: Path) -> Any:
+        home = Path(env["CUSTOMS_HOME"])
+        home.mkdir(parents=True, exist_ok=True)
+        days = home / "days.txt"
+        if stage == "land":
+            with days.open("a") as out:
+                out.write(f"{args['start']}+{args['days']}\n")
+        if stage == "dbt_build":
+            self.builds.append((days.read_text(), args["full_refresh"]))
+        return Measurement(stage, 1.0, 1.0, 10.0, True)
+
+
+def test_day_1_and_day_30_rerun_from_the_state_before_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    landing = tmp_path / "incremental" / "sample" / "landing"
+    landing.mkdir(parents=True)
+    wanted = {
+        "start": "2026-08-27",
+        "days": 35,
+        "scale": 1.0,
+        "seed": 7,
+        "lead_in": "declarations: warehouse entries only",
+    }
+    (landing.parent / "generated.json").write_text(json.dumps(wanted))
+    fake = FakeStages()
+    monkeypatch.setattr(bench_main, "run_stage", fake)
+
+    result = bench_main.run_incremental(tmp_path, 1.0, 7, history_days=30, repeats=3)
+
+    lead_in, day_1 = "2026-08-27+5\n", "2026-09-01+1\n"
+    before_30 = lead_in + day_1 + "2026-09-02+28\n"
+    day_30 = before_30 + "2026-09-30+1\n"
+    assert fake.builds == [
+        (lead_in, False),
+        (lead_in + day_1, False),
+        (before_30, False),
+        (day_30, False),
+        (lead_in + day_1, False),  # day 1 again, from the copy taken before it
+        (day_30, False),  # day 30 again: its first run's effects are gone
+        (lead_in + day_1, False),
+        (day_30, False),
+        (day_30, True),  # the full refresh, on the last day-30 state
+    ]
+    assert len(result["first_days"]) == len(result["last_days"]) == 3
+    assert not (tmp_path / "incremental" / "before-day-1").exists()
+    assert not (tmp_path / "incremental" / "before-day-30").exists()
+
+
 def test_incremental_section_compares_day_30_with_day_1() -> None:
     inc = {
         "scale": 5.0,
@@ -37,10 +139,15 @@ def test_incremental_section_compares_day_30_with_day_1() -> None:
         "full_refresh_dbt": {"wall_s": 9.0, "cpu_s": 18.0, "peak_rss_mb": 900.0},
     }
     text = "\n".join(incremental_section(inc))
-    assert "| stage | lead-in (5 days, no parcels) | day 1 | days 2-29 | day 30 |" in text
+    # a bench from before the repeated days: one run of each
+    assert (
+        "| stage | lead-in (5 days, no parcels) | day 1 (one run) | days 2-29 "
+        "| day 30 (one run) |" in text
+    )
     assert "| dbt_build | 0.5 (1.0) | 2.0 (4.0) | 30.0 (60.0) | 2.5 (5.0) |" in text
     # 7.5 / 6 wall, 15 / 12 CPU
-    assert "day 30 / day 1 (both at full volume, 29 days of history vs none)" in text
+    assert "day 30 / day 1 (both at full volume, 29 days of history vs none; medians" in text
+    assert "Day 1 and day 30 ran once each." in text
     assert "**1.25x** wall, **1.25x** CPU" in text
     assert "2026-09-01: 10 items, 50 order lines" in text
     # growth: fct_risk_scores +1.0, dim_importer +0.5 (under 0.25 s on day 1: not recorded)
