@@ -269,8 +269,52 @@ def incremental_section(inc: dict[str, Any]) -> list[str]:
         f"{dbt_last['wall_s']:.1f} s ({dbt_last['cpu_s']:.1f} s CPU) incremental on day {n}.",
     ]
     out += node_growth(first, last, n)
+    out += path_growth(firsts, lasts, n)
     out.append("")
     return out
+
+
+def _median_build(runs: list[list[dict]]) -> dict | None:
+    """The dbt_build stage of the run whose build took the median wall time."""
+    builds = sorted(
+        (s for run in runs for s in run if s["stage"] == "dbt_build"), key=lambda s: s["wall_s"]
+    )
+    return builds[(len(builds) - 1) // 2] if builds else None
+
+
+def path_growth(
+    firsts: list[list[dict]], lasts: list[list[dict]], n: int, top: int = 8
+) -> list[str]:
+    """The critical path of the dbt build (bench.critical_path) on day 1 and day N, each from
+    the run with the median build, and the models on day N's path that took longest."""
+    builds = [_median_build(runs) for runs in (firsts, lasts)]
+    paths = [((b or {}).get("info") or {}).get("critical_path") for b in builds]
+    if not paths[0] or not paths[1]:
+        return []
+
+    def summary(path: list) -> str:
+        models = [step for step in path if step[0].startswith("model.")]
+        tests = [step for step in path if step[0].startswith("test.")]
+        span = path[-1][1] + path[-1][2]
+        return (
+            f"{len(models)} models ({sum(s[2] for s in models):.1f} s) and {len(tests)} data "
+            f"tests ({sum(s[2] for s in tests):.1f} s) one after another, the last ending "
+            f"{span:.1f} s after the first node started"
+        )
+
+    before = {node: seconds for node, _, seconds in paths[0]}
+    slowest = sorted((s for s in paths[1] if s[0].startswith("model.")), key=lambda s: -s[2])
+    return [
+        f"- critical path of the dbt build (the chain of nodes each waiting for the one "
+        f"before, from the run with the median build): day 1 {summary(paths[0])}; day {n} "
+        f"{summary(paths[1])}. Longest models on day {n}'s path (s, day 1 in brackets, - "
+        "when off day 1's path): "
+        + ", ".join(
+            f"{_node(node)} {seconds:.1f} ({f'{before[node]:.1f}' if node in before else '-'})"
+            for node, _, seconds in slowest[:top]
+        )
+        + "."
+    ]
 
 
 def node_growth(first: list[dict], last: list[dict], n: int, top: int = 10) -> list[str]:

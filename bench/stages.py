@@ -171,11 +171,14 @@ def feed_checks(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def dbt_build(args: dict[str, Any]) -> dict[str, Any]:
+    from bench.critical_path import critical_path
     from customs.pipeline import build_marts
 
     settings = _settings()
     result = build_marts(settings, full_refresh=bool(args.get("full_refresh")))
-    timings = json.loads((settings.dbt_target_dir / "run_results.json").read_text())["results"]
+    run_results = json.loads((settings.dbt_target_dir / "run_results.json").read_text())
+    parent_map = json.loads((settings.dbt_target_dir / "manifest.json").read_text())["parent_map"]
+    timings = run_results["results"]
     slowest = sorted(timings, key=lambda r: r.get("execution_time") or 0, reverse=True)
     by_kind: dict[str, float] = {}
     for r in timings:  # node time by resource type (model, test, seed, unit_test)
@@ -192,6 +195,11 @@ def dbt_build(args: dict[str, Any]) -> dict[str, Any]:
             if (r.get("execution_time") or 0) > 0.25
         },
         "node_seconds_by_kind": by_kind,
+        # the chain of nodes that set the build's length (bench.critical_path)
+        "critical_path": [
+            [node, round(start, 2), round(seconds, 2)]
+            for node, start, seconds in critical_path(run_results, parent_map)
+        ],
         "nodes": len(timings),
     }
 

@@ -14,6 +14,10 @@
 #}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
+    {%- if where == 'rebuilt_deliveries' -%}
+        {%- set delivered = rebuilt_deliveries_of(relation) -%}
+        {%- do return(delivered if delivered else relation) -%}
+    {%- endif -%}
     {%- if where == 'rebuilt_rows' -%}
         {%- set where = rebuilt_rows_of(relation) -%}
     {%- endif -%}
@@ -52,4 +56,32 @@
         {%- set condition = '(' ~ condition ~ ' or ' ~ in_rebuilt_consignments(relation) ~ ')' -%}
     {%- endif -%}
     {%- do return(condition) -%}
+{%- endmacro %}
+
+{#
+    `where: rebuilt_deliveries` (see above): the rows of a staging view whose key was delivered
+    on a rebuilt day, as a subquery; none to test all. The views tested this way are listed in
+    var('rebuilt_deliveries_tested_models') with their feed (the `load_id` prefix) and key.
+    Comparing `load_id` skips the Parquet files of earlier days (macros/incremental_days.sql:
+    loaded_on_rebuilt_days); the key columns of the others are read for the match.
+#}
+{% macro rebuilt_deliveries_of(relation) -%}
+    {%- set tested = var('rebuilt_deliveries_tested_models', {}).get(relation.identifier | lower) -%}
+    {%- if not execute or not var('rebuild_from', none) or not tested -%}
+        {%- do return(none) -%}
+    {%- endif -%}
+    {%- set subquery -%}
+        (
+            select * from {{ relation }} as tested
+            where exists (
+                select 1
+                from {{ relation }} as delivered
+                where {{ loaded_on_rebuilt_days(tested['feed'], 'delivered.load_id') }}
+                {%- for key in tested['key'] %}
+                    and delivered.{{ key }} is not distinct from tested.{{ key }}
+                {%- endfor %}
+            )
+        ) dbt_subquery
+    {%- endset -%}
+    {%- do return(subquery) -%}
 {%- endmacro %}

@@ -19,7 +19,7 @@ from test_dbt_build import (
 )
 
 from customs.settings import Settings, load_settings
-from customs.warehouse import build_marts
+from customs.warehouse import BuildResult, build_marts
 
 # The public-domain HS 2022 list beside the project (never copied into it).
 HS_NOMENCLATURE = Path(__file__).resolve().parents[3] / "shared/reference/harmonized-system.csv"
@@ -39,18 +39,22 @@ def _fct(settings: Settings) -> pl.DataFrame:
         ).pl()
 
 
+BUILDS: dict[date, BuildResult] = {}
+"""The fixture's daily builds, by the day they loaded."""
+
+
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = load_settings({"CUSTOMS_HOME": str(tmp_path_factory.mktemp("incremental"))})
     write_feeds(settings, DAY1)
-    build_marts(settings)
+    BUILDS[DAY1] = build_marts(settings)
     # Day 2 re-delivers D2 item 1 with another value; day 3 brings a new declaration.
     redelivered = DECLARATIONS[2] | {"declared_value": "21.00"}
     _declarations(settings, DAY2, [redelivered])
-    build_marts(settings)
+    BUILDS[DAY2] = build_marts(settings)
     new = DECLARATIONS[5] | {"declaration_id": "D5", "parcel_id": None, "hs_code": "777777"}
     _declarations(settings, DAY3, [new])
-    build_marts(settings)
+    BUILDS[DAY3] = build_marts(settings)
     return settings
 
 
@@ -158,3 +162,45 @@ def test_a_daily_build_tests_the_rows_it_rebuilt_and_a_whole_run_tests_all(
         assert "Got 1 result" in whole.stdout
     finally:
         build_marts(home, full_refresh=True)  # recomputes D4
+
+
+def test_a_daily_build_warns_of_the_keys_delivered_again_on_its_days(home: Settings) -> None:
+    """The staging key tests of a daily build read every delivery of the keys delivered on the
+    rebuilt days (where: rebuilt_deliveries): day 2's build warns that D2 item 1 came again;
+    day 3's, which delivered D5 only, does not repeat it; the whole view (a run without the
+    daily vars) still holds the two deliveries."""
+    import subprocess
+
+    from customs.warehouse import DBT_PROJECT_DIR, dbt_command, dbt_environment
+
+    test_name = (
+        "unique_combination_of_columns_stg_customs_feeds__declarations_declaration_id__item_no"
+    )
+
+    def warned(day: date) -> list[str]:
+        return [w for w in BUILDS[day].warnings if test_name in w]
+
+    assert warned(DAY1) == []
+    (day_2,) = warned(DAY2)
+    assert "Got 1 result" in day_2
+    assert warned(DAY3) == []
+
+    whole = subprocess.run(
+        [
+            *dbt_command(),
+            "test",
+            "--select",
+            test_name,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=dbt_environment(home),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert whole.returncode == 0, whole.stdout[-2000:]  # a warning, not an error
+    assert "Got 1 result, configured to warn" in whole.stdout
