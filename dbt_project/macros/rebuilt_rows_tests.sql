@@ -66,10 +66,15 @@
     loaded_on_rebuilt_days); the key columns of the others are read for the match.
 #}
 {% macro rebuilt_deliveries_of(relation) -%}
-    {%- set tested = var('rebuilt_deliveries_tested_models', {}).get(relation.identifier | lower) -%}
+    {%- set models = var('rebuilt_deliveries_tested_models', {}) -%}
+    {%- set tested = models.get(relation.identifier | lower) -%}
     {%- if not execute or not var('rebuild_from', none) or not tested -%}
         {%- do return(none) -%}
     {%- endif -%}
+    {%- set same_key = [] -%}
+    {%- for key in tested['key'] -%}
+        {%- do same_key.append('delivered.' ~ key ~ ' is not distinct from tested.' ~ key) -%}
+    {%- endfor -%}
     {%- set subquery -%}
         (
             select * from {{ relation }} as tested
@@ -77,9 +82,7 @@
                 select 1
                 from {{ relation }} as delivered
                 where {{ loaded_on_rebuilt_days(tested['feed'], 'delivered.load_id') }}
-                {%- for key in tested['key'] %}
-                    and delivered.{{ key }} is not distinct from tested.{{ key }}
-                {%- endfor %}
+                    and {{ same_key | join(' and ') }}
             )
         ) dbt_subquery
     {%- endset -%}
