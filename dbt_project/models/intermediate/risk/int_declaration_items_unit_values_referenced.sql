@@ -27,7 +27,7 @@ valued_items as (
     {% endif %}
 ),
 
--- One reference key per HS6 x origin x declared day of the items, and its codes at each level.
+-- One reference key per HS6 x origin x declared day of the items.
 item_keys as (
     select distinct
         hs6,
@@ -55,35 +55,23 @@ item_keys_by_level as (
     cross join reference_levels
 ),
 
-reference_keys as (
-    select distinct
-        level_name,
-        level_code,
-        origin_country,
-        declared_date
-    from item_keys_by_level
-),
-
--- Earlier items not flagged by the value gap, inside the trailing window of the earliest key,
--- once per level (a projection of the stored rows, read again by each step of the recursion).
+-- Earlier items not flagged by the value gap, inside the trailing window of the earliest key
+-- (the stored rows, read again by each step of the recursion).
 pool_items as (
     select
-        reference_levels.level_name,
-        {{ reference_level_code(
-            'reference_levels.level_name', 'pooled_items.hs6', 'pooled_items.hs_chapter'
-        ) }} as level_code,
-        pooled_items.origin_country,
-        pooled_items.declared_date,
-        pooled_items.unit_value_eur,
-        pooled_items.kg_value_eur
+        hs6,
+        hs_chapter,
+        origin_country,
+        declared_date,
+        unit_value_eur,
+        kg_value_eur
     from pooled_items
-    cross join reference_levels
     where
-        not pooled_items.is_value_gap_flagged
+        not is_value_gap_flagged
         {% if is_incremental() %}
-            and pooled_items.declared_date >= (
-                select min(reference_keys.declared_date) - {{ var('reference_window_days') }}
-                from reference_keys
+            and declared_date >= (
+                select min(item_keys.declared_date) - {{ var('reference_window_days') }}
+                from item_keys
             )
         {% endif %}
 ),
@@ -92,7 +80,7 @@ reference_days as (
     select
         declared_date,
         row_number() over (order by declared_date) as day_no
-    from (select distinct reference_keys.declared_date from reference_keys) as key_days
+    from (select distinct item_keys.declared_date from item_keys) as key_days
 ),
 
 no_reference as (
@@ -110,7 +98,10 @@ no_reference as (
 -- query, so the join of a day's keys with their trailing pool is aggregated and freed before
 -- the next day's (in one join, memory held (days built at once) x (pool in the window): a full
 -- refresh or a catch-up of many days ran out of memory, docs/benchmarks.md). The keys are the
--- join's small (build) side; the pool is read from the stored table. Each step also yields a
+-- join's small (build) side; the pool is read from the stored table. Within a day, level by
+-- level: the HS4 keys of the items whose HS6 has too few earlier items, then the chapter keys
+-- of those whose HS4 has too few too (nearly every key has enough at HS6, and the coarser
+-- levels held twice the pool's rows to sort for medians nobody used). Each step also yields a
 -- marker row (no level) so that a day whose keys have no earlier items does not end the
 -- recursion; it ends after the last day. Step 0 is the seed.
 references_by_day as (
@@ -130,32 +121,48 @@ references_by_day as (
             inner join reference_days on priced.day_no + 1 = reference_days.day_no
         ),
 
-        step_references as (
+        step_items as (
             select
                 step.day_no,
-                reference_keys.level_name,
-                reference_keys.level_code,
-                reference_keys.origin_country,
-                reference_keys.declared_date,
-                count(*) as reference_observations,
-                quantile_cont(pool.unit_value_eur, [0.5, 0.25]) as unit_value_quartiles,
-                median(pool.kg_value_eur) as reference_kg_value_eur
+                item_keys.*
             from step
-            inner join reference_keys on step.declared_date = reference_keys.declared_date
-            inner join pool_items as pool
+            inner join item_keys on step.declared_date = item_keys.declared_date
+        ),
+
+        hs6_references as (
+            {{ reference_prices_at_level('hs6', 'step_items', 'step_items.hs6') }}
+        ),
+
+        hs4_items as (
+            select step_items.*
+            from step_items
+            left join hs6_references as refs
                 on
-                    reference_keys.level_name = pool.level_name
-                    and reference_keys.level_code = pool.level_code
-                    and reference_keys.origin_country = pool.origin_country
-                    and reference_keys.declared_date > pool.declared_date
-                    and reference_keys.declared_date - {{ var('reference_window_days') }}
-                    <= pool.declared_date
-            group by
-                step.day_no,
-                reference_keys.level_name,
-                reference_keys.level_code,
-                reference_keys.origin_country,
-                reference_keys.declared_date
+                    step_items.hs6 = refs.level_code
+                    and step_items.origin_country = refs.origin_country
+                    and refs.reference_observations
+                    >= {{ var('reference_min_observations') }}
+            where refs.level_code is null
+        ),
+
+        hs4_references as (
+            {{ reference_prices_at_level('hs4', 'hs4_items', 'substring(hs4_items.hs6, 1, 4)') }}
+        ),
+
+        chapter_items as (
+            select hs4_items.*
+            from hs4_items
+            left join hs4_references as refs
+                on
+                    substring(hs4_items.hs6, 1, 4) = refs.level_code
+                    and hs4_items.origin_country = refs.origin_country
+                    and refs.reference_observations
+                    >= {{ var('reference_min_observations') }}
+            where refs.level_code is null
+        ),
+
+        chapter_references as (
+            {{ reference_prices_at_level('chapter', 'chapter_items', 'chapter_items.hs_chapter') }}
         ),
 
         step_marker as (
@@ -166,7 +173,11 @@ references_by_day as (
             cross join no_reference
         )
 
-        select * from step_references
+        select * from hs6_references
+        union all
+        select * from hs4_references
+        union all
+        select * from chapter_references
         union all
         select * from step_marker
     ) as priced_day
