@@ -31,28 +31,36 @@ def _run(cpu: float, nodes: dict[str, float] | None = None) -> list[dict]:
     ]
 
 
-def test_incremental_section_reports_medians_of_the_repeated_days() -> None:
-    inc = {
+def _incremental(**days: Any) -> dict:
+    """Results of an incremental experiment: a lead-in of cost 1, the history of cost 60, and
+    ``days`` (day_rows and the day-1 and day-30 runs)."""
+    return {
         "scale": 5.0,
         "history_days": 30,
         "lead_in_days": 5,
         "source_rows": {"declarations": 1000, "orders": 2000},
-        "day_rows": {},
         "lead_in": _run(1.0),
+        "history": _run(60.0),
+        "full_refresh_dbt": {"wall_s": 9.0, "cpu_s": 18.0, "peak_rss_mb": 900.0},
+        **days,
+    }
+
+
+def test_incremental_section_reports_medians_of_the_repeated_days() -> None:
+    inc = _incremental(
+        day_rows={},
         # totals (wall = cpu / 2 per stage, 3 stages): 6, 12, 7.5 on day 1; 9, 15, 9 on day 30
-        "first_days": [
+        first_days=[
             _run(4.0, {"model.customs.fct_risk_scores": 0.5}),
             _run(8.0, {"model.customs.fct_risk_scores": 0.9}),
             _run(5.0, {}),
         ],
-        "history": _run(60.0),
-        "last_days": [
+        last_days=[
             _run(6.0, {"model.customs.fct_risk_scores": 1.5}),
             _run(10.0, {"model.customs.fct_risk_scores": 2.5}),
             _run(6.0, {"model.customs.fct_risk_scores": 1.0}),
         ],
-        "full_refresh_dbt": {"wall_s": 9.0, "cpu_s": 18.0, "peak_rss_mb": 900.0},
-    }
+    )
     text = "\n".join(incremental_section(inc))
     assert (
         "| stage | lead-in (5 days, no parcels) | day 1 (median of 3) | days 2-29 "
@@ -124,20 +132,13 @@ def test_day_1_and_day_30_rerun_from_the_state_before_them(
 
 
 def test_incremental_section_compares_day_30_with_day_1() -> None:
-    inc = {
-        "scale": 5.0,
-        "history_days": 30,
-        "lead_in_days": 5,
-        "source_rows": {"declarations": 1000, "orders": 2000},
-        "day_rows": {"2026-09-01": {"declarations": 10, "orders": 50}},
-        "lead_in": _run(1.0),
-        "first_day": _run(4.0, {"model.customs.fct_risk_scores": 0.5}),
-        "history": _run(60.0),
-        "last_day": _run(
+    inc = _incremental(
+        day_rows={"2026-09-01": {"declarations": 10, "orders": 50}},
+        first_day=_run(4.0, {"model.customs.fct_risk_scores": 0.5}),
+        last_day=_run(
             5.0, {"model.customs.fct_risk_scores": 1.5, "model.customs.dim_importer": 0.75}
         ),
-        "full_refresh_dbt": {"wall_s": 9.0, "cpu_s": 18.0, "peak_rss_mb": 900.0},
-    }
+    )
     text = "\n".join(incremental_section(inc))
     # a bench from before the repeated days: one run of each
     assert (

@@ -3,6 +3,7 @@ warehouse entries still in their sales window), and a full refresh gives the sam
 
 from __future__ import annotations
 
+import subprocess
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +20,13 @@ from test_dbt_build import (
 )
 
 from customs.settings import Settings, load_settings
-from customs.warehouse import BuildResult, build_marts
+from customs.warehouse import (
+    DBT_PROJECT_DIR,
+    BuildResult,
+    build_marts,
+    dbt_command,
+    dbt_environment,
+)
 
 # The public-domain HS 2022 list beside the project (never copied into it).
 HS_NOMENCLATURE = Path(__file__).resolve().parents[3] / "shared/reference/harmonized-system.csv"
@@ -29,6 +36,29 @@ DAY1, DAY2, DAY3 = date(2026, 10, 24), date(2026, 10, 25), date(2026, 10, 26)
 def _declarations(settings: Settings, day: date, rows: list[dict]) -> None:
     frame = _standardized("declarations", rows, DECLARATION_DEFAULTS, day)
     _write_partition(frame, settings.standardized_dir / "declarations", day)
+
+
+def _dbt_test_without_the_daily_vars(
+    settings: Settings, test_name: str
+) -> subprocess.CompletedProcess:
+    """``dbt test --select test_name`` as a full refresh runs it: on every row."""
+    return subprocess.run(
+        [
+            *dbt_command(),
+            "test",
+            "--select",
+            test_name,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=dbt_environment(settings),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def _fct(settings: Settings) -> pl.DataFrame:
@@ -121,10 +151,6 @@ def test_a_daily_build_tests_the_rows_it_rebuilt_and_a_whole_run_tests_all(
     """The data tests of a daily build check the rows it recomputed (macros/
     rebuilt_rows_tests.sql): a broken day-1 row, which the build does not recompute, passes
     its tests; the same tests without the daily vars (as a full refresh runs them) fail on it."""
-    import subprocess
-
-    from customs.warehouse import DBT_PROJECT_DIR, dbt_command, dbt_environment
-
     test_name = "fct_customs_valuation_customs_value_adds_up"
     with duckdb.connect(str(home.warehouse_path)) as con:
         con.execute(
@@ -141,23 +167,7 @@ def test_a_daily_build_tests_the_rows_it_rebuilt_and_a_whole_run_tests_all(
         sql = compiled.read_text()
         assert f"data_interval >= cast('{DAY3.isoformat()}' as date)" in sql  # the rebuilt day
 
-        whole = subprocess.run(
-            [
-                *dbt_command(),
-                "test",
-                "--select",
-                test_name,
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-            ],
-            cwd=DBT_PROJECT_DIR,
-            env=dbt_environment(home),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        whole = _dbt_test_without_the_daily_vars(home, test_name)
         assert whole.returncode == 1, whole.stdout[-2000:]
         assert "Got 1 result" in whole.stdout
     finally:
@@ -169,10 +179,6 @@ def test_a_daily_build_warns_of_the_keys_delivered_again_on_its_days(home: Setti
     rebuilt days (where: rebuilt_deliveries): day 2's build warns that D2 item 1 came again;
     day 3's, which delivered D5 only, does not repeat it; the whole view (a run without the
     daily vars) still holds the two deliveries."""
-    import subprocess
-
-    from customs.warehouse import DBT_PROJECT_DIR, dbt_command, dbt_environment
-
     test_name = (
         "unique_combination_of_columns_stg_customs_feeds__declarations_declaration_id__item_no"
     )
@@ -185,22 +191,6 @@ def test_a_daily_build_warns_of_the_keys_delivered_again_on_its_days(home: Setti
     assert "Got 1 result" in day_2
     assert warned(DAY3) == []
 
-    whole = subprocess.run(
-        [
-            *dbt_command(),
-            "test",
-            "--select",
-            test_name,
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env=dbt_environment(home),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    whole = _dbt_test_without_the_daily_vars(home, test_name)
     assert whole.returncode == 0, whole.stdout[-2000:]  # a warning, not an error
     assert "Got 1 result, configured to warn" in whole.stdout

@@ -130,39 +130,23 @@ references_by_day as (
         ),
 
         hs6_references as (
-            {{ reference_prices_at_level('hs6', 'step_items', 'step_items.hs6') }}
+            {{ reference_prices_at_level('hs6', 'step_items') }}
         ),
 
         hs4_items as (
-            select step_items.*
-            from step_items
-            left join hs6_references as refs
-                on
-                    step_items.hs6 = refs.level_code
-                    and step_items.origin_country = refs.origin_country
-                    and refs.reference_observations
-                    >= {{ var('reference_min_observations') }}
-            where refs.level_code is null
+            {{ items_short_of_references('step_items', 'hs6_references', 'hs6') }}
         ),
 
         hs4_references as (
-            {{ reference_prices_at_level('hs4', 'hs4_items', 'substring(hs4_items.hs6, 1, 4)') }}
+            {{ reference_prices_at_level('hs4', 'hs4_items') }}
         ),
 
         chapter_items as (
-            select hs4_items.*
-            from hs4_items
-            left join hs4_references as refs
-                on
-                    substring(hs4_items.hs6, 1, 4) = refs.level_code
-                    and hs4_items.origin_country = refs.origin_country
-                    and refs.reference_observations
-                    >= {{ var('reference_min_observations') }}
-            where refs.level_code is null
+            {{ items_short_of_references('hs4_items', 'hs4_references', 'hs4') }}
         ),
 
         chapter_references as (
-            {{ reference_prices_at_level('chapter', 'chapter_items', 'chapter_items.hs_chapter') }}
+            {{ reference_prices_at_level('chapter', 'chapter_items') }}
         ),
 
         step_marker as (
