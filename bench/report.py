@@ -172,8 +172,9 @@ def _median_totals(runs: list[list[dict]]) -> tuple[float, float]:
 
 def _median_run(runs: list[list[dict]]) -> list[dict]:
     """One run whose every stage holds the median wall and CPU of that stage over ``runs``,
-    and the median of each dbt node's time (a node under 0.25 s is not recorded: it counts as
-    0.25 here, and shows as <0.25 when it is missing from most runs)."""
+    and the median of each dbt node's time (a run records only nodes over 0.25 s: a node
+    missing from a run counts as 0 in the median, and a median under 0.25 s is left out,
+    as a run would)."""
     out = []
     for stages in zip(*runs, strict=True):
         stage = dict(stages[0])
