@@ -208,6 +208,11 @@ def run_incremental(
             )
         return out
 
+    def one_day(day: date) -> list[dict]:
+        run = day_run(day, 1)
+        rebuilt_only(run, day)
+        return run
+
     # Declarations follow their orders by 1-5 days: the days before day 1 are delivered first
     # with their order lines, warehouse feeds and warehouse entries but no parcels, as when a
     # team starts with a back-filled marketplace feed and the stock already in its overseas
@@ -216,15 +221,15 @@ def run_incremental(
     before_first, before_last = root / "before-day-1", root / f"before-day-{history_days}"
     lead_in = day_run(first_generated, LEAD_IN_DAYS)
     copy_home(run_home, before_first)
-    first_days = [day_run(START, 1)]
+    first_days = [one_day(START)]
     history = day_run(START + timedelta(days=1), history_days - 2)
     copy_home(run_home, before_last)
-    last_days = [day_run(last, 1)]
+    last_days = [one_day(last)]
     for _ in range(repeats - 1):
         copy_home(before_first, run_home)
-        first_days.append(day_run(START, 1))
+        first_days.append(one_day(START))
         copy_home(before_last, run_home)
-        last_days.append(day_run(last, 1))
+        last_days.append(one_day(last))
     for snapshot in (before_first, before_last):
         shutil.rmtree(snapshot, ignore_errors=True)
     refresh = run_stage("dbt_build", {"full_refresh": True}, env, log)
@@ -244,9 +249,20 @@ def run_incremental(
 
 def copy_home(source: Path, target: Path) -> None:
     """Replace ``target`` by a full copy of the run home ``source`` (DuckDB files, Parquet and
-    the build record are rewritten in place by a daily run, so no file is shared)."""
+    the build record are rewritten in place by a daily run, so no file is shared). The copy
+    keeps each file's modification time (``copy2``), which the build plan compares with the
+    build record to find the days to rebuild: ``rebuilt_only`` checks that it did."""
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(source, target, symlinks=True)
+
+
+def rebuilt_only(run: list[dict], day: date) -> None:
+    """A run of one day must have rebuilt that day only: a build from an earlier day (a copy
+    that changed what the build plan compares) would time more than the day's work."""
+    build = next(s for s in run if s["stage"] == "dbt_build")
+    rebuilt = (build.get("info") or {}).get("rebuilt_from")
+    if build["ok"] and rebuilt != day.isoformat():
+        raise RuntimeError(f"the run of {day} rebuilt from {rebuilt}, not from its own day")
 
 
 def keep_warehouse_entries_only(landing: Path, first: date, days: int) -> None:

@@ -42,13 +42,18 @@ def critical_path(
             for parent in parents:
                 tests_on.setdefault(parent, []).append(node)
     first = min(start for start, _ in spans.values())
-    node = max(spans, key=lambda n: spans[n][1])
-    path = []
-    while node is not None:
+    node: str | None = max(spans, key=lambda n: spans[n][1])
+    path, seen = [], set()
+    while node is not None and node not in seen:
+        seen.add(node)
         start, end = spans[node]
         path.append((node, (start - first).total_seconds(), (end - start).total_seconds()))
         parents = [p for p in parent_map.get(node, []) if p in spans]
-        waited_for = parents + [t for p in parents for t in tests_on.get(p, []) if t != node]
-        done_before = [n for n in waited_for if spans[n][1] <= start]
+        # a model waits for its parents' tests too; a test waits for its parents only, not for
+        # the other tests on them
+        tests = (
+            [] if node.startswith("test.") else [t for p in parents for t in tests_on.get(p, [])]
+        )
+        done_before = [n for n in parents + tests if spans[n][1] <= start]
         node = max(done_before, key=lambda n: spans[n][1]) if done_before else None
     return path[::-1]

@@ -186,6 +186,7 @@ def dbt_build(args: dict[str, Any]) -> dict[str, Any]:
         by_kind[kind] = round(by_kind.get(kind, 0.0) + (r.get("execution_time") or 0), 2)
     return {
         "dbt_seconds": result["seconds"],
+        "rebuilt_from": result["rebuilt_from"],  # None: a full refresh
         "fct_customs_valuation": result["row_counts"].get("marts.fct_customs_valuation"),
         "slowest_nodes": [[r["unique_id"], round(r["execution_time"], 2)] for r in slowest[:8]],
         # every node over 0.25 s, to compare days node by node

@@ -57,6 +57,21 @@ def test_the_path_follows_the_node_each_waited_for_tests_included() -> None:
     assert abs(start - 1.2) < 1e-6 and abs(seconds - 1.8) < 1e-6
 
 
+def test_a_test_waits_for_its_model_not_for_the_other_tests_on_it() -> None:
+    run = {
+        "results": [
+            _result("model.p.a", 0.0, 1.0),
+            _result("test.p.first_on_a", 1.0, 1.5),
+            _result("test.p.second_on_a", 1.5, 2.0),  # after the first: one thread free
+        ]
+    }
+    parents = {"test.p.first_on_a": ["model.p.a"], "test.p.second_on_a": ["model.p.a"]}
+    assert [node for node, _, _ in critical_path(run, parents)] == [
+        "model.p.a",
+        "test.p.second_on_a",
+    ]
+
+
 def test_no_node_ran_no_path() -> None:
     assert critical_path({"results": [{"unique_id": "model.p.a", "timing": []}]}, {}) == []
 

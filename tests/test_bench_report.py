@@ -81,6 +81,7 @@ class FakeStages:
     the run home, and every ``dbt_build`` records what the home held when it ran."""
 
     builds: list[tuple[str, bool]] = field(default_factory=list)
+    rebuilt_from: str | None = None  # a build plan that always starts on this day
 
     def __call__(self, stage: str, args: dict[str, Any], env: dict, log: Path) -> Any:
         home = Path(env["CUSTOMS_HOME"])
@@ -89,15 +90,17 @@ class FakeStages:
         if stage == "land":
             with days.open("a") as out:
                 out.write(f"{args['start']}+{args['days']}\n")
+        info = {}
         if stage == "dbt_build":
             self.builds.append((days.read_text(), args["full_refresh"]))
-        return Measurement(stage, 1.0, 1.0, 10.0, True)
+            # as the build plan does: from the first day landed since the last build
+            info["rebuilt_from"] = self.rebuilt_from or days.read_text().split()[-1][:10]
+        return Measurement(stage, 1.0, 1.0, 10.0, True, info)
 
 
-def test_day_1_and_day_30_rerun_from_the_state_before_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    landing = tmp_path / "incremental" / "sample" / "landing"
+def _sample(home: Path) -> None:
+    """A generated sample as run_incremental expects it (marker only: the stages are fake)."""
+    landing = home / "incremental" / "sample" / "landing"
     landing.mkdir(parents=True)
     wanted = {
         "start": "2026-08-27",
@@ -107,6 +110,12 @@ def test_day_1_and_day_30_rerun_from_the_state_before_them(
         "lead_in": "declarations: warehouse entries only",
     }
     (landing.parent / "generated.json").write_text(json.dumps(wanted))
+
+
+def test_day_1_and_day_30_rerun_from_the_state_before_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _sample(tmp_path)
     fake = FakeStages()
     monkeypatch.setattr(bench_main, "run_stage", fake)
 
@@ -158,3 +167,12 @@ def test_incremental_section_compares_day_30_with_day_1() -> None:
 def test_results_of_an_older_bench_ask_for_a_new_run() -> None:
     text = "\n".join(incremental_section({"history_days": 30, "first_day": []}))
     assert "run it again" in text
+
+
+def test_a_run_that_rebuilt_more_than_its_day_stops_the_bench(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _sample(tmp_path)
+    monkeypatch.setattr(bench_main, "run_stage", FakeStages(rebuilt_from="2026-08-27"))
+    with pytest.raises(RuntimeError, match="rebuilt from 2026-08-27, not from its own day"):
+        bench_main.run_incremental(tmp_path, 1.0, 7, history_days=30, repeats=2)

@@ -61,19 +61,23 @@
 {#
     `where: rebuilt_deliveries` (see above): the rows of a staging view whose key was delivered
     on a rebuilt day, as a subquery; none to test all. The views tested this way are listed in
-    var('rebuilt_deliveries_tested_models') with their feed (the `load_id` prefix) and key.
-    Comparing `load_id` skips the Parquet files of earlier days (macros/incremental_days.sql:
+    var('rebuilt_deliveries_tested_models') with their feed (the `load_id` prefix); the key is
+    the test's own columns (`combination_of_columns`, or `column_name`). Comparing `load_id`
+    skips the Parquet files of earlier days (macros/incremental_days.sql:
     loaded_on_rebuilt_days); the key columns of the others are read for the match.
 #}
 {% macro rebuilt_deliveries_of(relation) -%}
-    {%- set models = var('rebuilt_deliveries_tested_models', {}) -%}
-    {%- set tested = models.get(relation.identifier | lower) -%}
-    {%- if not execute or not var('rebuild_from', none) or not tested -%}
+    {%- set feeds = var('rebuilt_deliveries_tested_models', {}) -%}
+    {%- set feed = feeds.get(relation.identifier | lower) -%}
+    {%- set arguments = ((model or {}).get('test_metadata') or {}).get('kwargs') or {} -%}
+    {%- set key = arguments.get('combination_of_columns')
+        or ([arguments.get('column_name')] if arguments.get('column_name') else []) -%}
+    {%- if not execute or not var('rebuild_from', none) or not feed or not key -%}
         {%- do return(none) -%}
     {%- endif -%}
     {%- set same_key = [] -%}
-    {%- for key in tested['key'] -%}
-        {%- do same_key.append('delivered.' ~ key ~ ' is not distinct from tested.' ~ key) -%}
+    {%- for column in key -%}
+        {%- do same_key.append('delivered.' ~ column ~ ' is not distinct from tested.' ~ column) -%}
     {%- endfor -%}
     {%- set subquery -%}
         (
@@ -81,7 +85,7 @@
             where exists (
                 select 1
                 from {{ relation }} as delivered
-                where {{ loaded_on_rebuilt_days(tested['feed'], 'delivered.load_id') }}
+                where {{ loaded_on_rebuilt_days(feed, 'delivered.load_id') }}
                     and {{ same_key | join(' and ') }}
             )
         ) dbt_subquery
