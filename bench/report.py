@@ -198,12 +198,13 @@ def incremental_section(inc: dict[str, Any]) -> list[str]:
     firsts = inc.get("first_days") or [inc["first_day"]]
     lasts = inc.get("last_days") or [inc["last_day"]]
     first, last = _median_run(firsts), _median_run(lasts)
-    repeats = f"median of {len(firsts)}" if len(firsts) > 1 else "one run"
+    repeated_days = len(firsts) > 1
+    repeats = f"median of {len(firsts)}" if repeated_days else "one run"
     repeated = (
         f"Day 1 and day {n} each ran {len(firsts)} times from a copy of the run home taken "
         f"just before them, alternately (day 1, day {n}, day 1, ...); the table holds each "
         "stage's median."
-        if len(firsts) > 1
+        if repeated_days
         else f"Day 1 and day {n} ran once each."
     )
     runs = [
@@ -255,7 +256,7 @@ def incremental_section(inc: dict[str, Any]) -> list[str]:
         f"of the totals): **{last_wall / first_wall:.2f}x** wall, "
         f"**{last_cpu / first_cpu:.2f}x** CPU.",
     ]
-    if len(firsts) > 1:
+    if repeated_days:
         out.append(
             f"- each run, in the order run (day 1 → day {n}, wall s): "
             + "; ".join(
