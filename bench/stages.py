@@ -212,13 +212,28 @@ def risk_model(args: dict[str, Any]) -> dict[str, Any]:
     return score_risk_model(settings, since=rebuilt_since(settings))
 
 
+def stage_mart_checks(args: dict[str, Any]) -> dict[str, Any]:
+    """The mart checks' read of the build file, as the marts DAG's ``stage_checks`` task."""
+    from customs.pipeline import rebuilt_since
+    from customs.pipeline import stage_mart_checks as stage
+
+    settings = _settings()
+    since = rebuilt_since(settings)
+    return {"staged": stage(settings, since=since), "since": since.isoformat() if since else None}
+
+
 def mart_checks(args: dict[str, Any]) -> dict[str, Any]:
-    from customs.pipeline import check_marts, rebuilt_since
+    """The mart suites: on the copies ``stage_mart_checks`` made (``staged``), as the marts
+    DAG's ``check`` task, or reading the build file first (without it)."""
+    from customs.pipeline import check_marts, rebuilt_since, validate_marts
 
     settings = _settings()
     interval = date.fromisoformat(args["interval"])
+    run_id = f"bench__{interval.isoformat()}"
+    if args.get("staged"):
+        return {"suites": len(validate_marts(settings, args["staged"], interval, run_id)["suites"])}
     since = rebuilt_since(settings)
-    result = check_marts(settings, interval, f"bench__{interval.isoformat()}", since=since)
+    result = check_marts(settings, interval, run_id, since=since)
     return {"suites": len(result["suites"]), "since": since.isoformat() if since else None}
 
 
@@ -239,6 +254,7 @@ STAGES = {
         feed_checks,
         dbt_build,
         risk_model,
+        stage_mart_checks,
         mart_checks,
         publish,
     )

@@ -202,7 +202,26 @@ def check_marts(settings: Settings, interval: date, run_id: str, since: date | N
     """The mart suites; with ``since``, the large facts only from that data interval on."""
     from expectations.checkpoints import check_marts as run_mart_suites
 
-    outcomes = run_mart_suites(settings, interval, run_id, since=since)
+    return _check_summary(run_mart_suites(settings, interval, run_id, since=since))
+
+
+def stage_mart_checks(settings: Settings, since: date | None = None) -> str:
+    """``check_marts``' read of the build file alone: copies what the mart suites read to a
+    folder (returned) and closes the file. The marts DAG runs it in the DuckDB pool, then the
+    risk model (which writes) beside ``validate_marts`` (which reads only the folder)."""
+    from expectations.checkpoints import stage_mart_checks as stage
+
+    return str(stage(settings, since=since))
+
+
+def validate_marts(settings: Settings, staged: str, interval: date, run_id: str) -> dict:
+    """The mart suites on what ``stage_mart_checks`` copied to ``staged`` (then removed)."""
+    from expectations.checkpoints import validate_staged_marts
+
+    return _check_summary(validate_staged_marts(settings, Path(staged), interval, run_id))
+
+
+def _check_summary(outcomes: list) -> dict:
     return {
         "suites": [o.suite for o in outcomes],
         "failed_warning": [w for o in outcomes for w in o.failed_warning],

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from expectations.gx_run import ExpectationResult
+    from expectations.mart_reads import MartRead
 
 log = logging.getLogger(__name__)
 
@@ -164,44 +165,110 @@ def check_marts(
     without one whole, and reconciles the valuation rows and declaration items of those days.
     Each mart is read with only the columns its suite names, in chunks of at most
     ``MART_CHUNK_ROWS`` rows validated one after the other (``expectations.mart_reads``).
-    """
-    from expectations.mart_reads import MartReadError, read_chunk, read_marts
 
-    interval = _as_date(interval)
+    The same as ``stage_mart_checks`` then ``validate_staged_marts``, in one call.
+    """
+    from expectations.mart_reads import MartReadError, read_marts
+
     since = _as_date(since) if since is not None else None
-    suites = [load_suite(name) for name in mart_suite_names()]
     try:
-        context = read_marts(settings, suites, since, _reconcile(settings))
-        with context as (reads, reconciliation):
-            jobs = [
-                _Job(
-                    suite=read.suite,
-                    frame=[
-                        functools.partial(read_chunk, chunk, _to_pandas, read.exact_columns)
-                        for chunk in read.chunks
-                    ],
-                    interval=interval,
-                    run_id=run_id,
-                    parameters={},
-                    label=f"mart {read.table} in {settings.warehouse_path}{read.selection}",
-                )
-                for read in reads
-            ]
-            jobs.append(
-                _Job(
-                    suite=load_suite(RECONCILE_SUITE),
-                    frame=reconciliation,
-                    interval=interval,
-                    run_id=run_id,
-                    parameters={},
-                    label=f"marts.fct_customs_valuation in {settings.warehouse_path} against "
-                    f"{settings.standardized_dir / 'declarations'}"
-                    + (f" (data intervals from {since.isoformat()})" if since else ""),
-                )
-            )
-            return _run_checked(settings, jobs)
+        with read_marts(settings, _mart_suites(), since, _reconcile(settings)) as staged:
+            return _validate_marts(settings, *staged, _as_date(interval), run_id, since)
     except MartReadError as exc:
         raise DataQualityError(str(exc)) from None
+
+
+def stage_mart_checks(settings: Settings, *, since: date | None = None) -> Path:
+    """The part of ``check_marts`` that reads the build file: copy what the mart suites read,
+    and the reconciliation, to a new folder under ``CUSTOMS_HOME/tmp``, and return it.
+
+    The marts DAG runs this in the DuckDB pool and ``validate_staged_marts`` outside it, so
+    the risk model can write to the build file while Great Expectations validates."""
+    import shutil
+
+    from expectations.mart_reads import (
+        MartReadError,
+        new_staging_folder,
+        save_staged,
+        stage_marts,
+    )
+
+    since = _as_date(since) if since is not None else None
+    folder = new_staging_folder(settings)
+    try:
+        reads, reconciliation = stage_marts(
+            settings, _mart_suites(), since, _reconcile(settings), folder
+        )
+        save_staged(folder, reads, reconciliation, since)
+    except MartReadError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise DataQualityError(str(exc)) from None
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder
+
+
+def validate_staged_marts(
+    settings: Settings, folder: Path, interval: date, run_id: str
+) -> list[CheckOutcome]:
+    """The rest of ``check_marts``, on what ``stage_mart_checks`` copied to ``folder``: the
+    suites and the reconciliation, recorded; raise once all were checked. The folder is
+    removed afterwards, whatever the outcome (the staging step makes a new one)."""
+    import shutil
+
+    from expectations.mart_reads import MartReadError, load_staged
+
+    try:
+        reads, reconciliation, since = load_staged(Path(folder))
+        return _validate_marts(settings, reads, reconciliation, _as_date(interval), run_id, since)
+    except MartReadError as exc:
+        raise DataQualityError(str(exc)) from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _mart_suites() -> list[dict[str, Any]]:
+    return [load_suite(name) for name in mart_suite_names()]
+
+
+def _validate_marts(
+    settings: Settings,
+    reads: Sequence[MartRead],
+    reconciliation: pd.DataFrame,
+    interval: date,
+    run_id: str,
+    since: date | None,
+) -> list[CheckOutcome]:
+    from expectations.mart_reads import read_chunk
+
+    jobs = [
+        _Job(
+            suite=read.suite,
+            frame=[
+                functools.partial(read_chunk, chunk, _to_pandas, read.exact_columns)
+                for chunk in read.chunks
+            ],
+            interval=interval,
+            run_id=run_id,
+            parameters={},
+            label=f"mart {read.table} in {settings.warehouse_path}{read.selection}",
+        )
+        for read in reads
+    ]
+    jobs.append(
+        _Job(
+            suite=load_suite(RECONCILE_SUITE),
+            frame=reconciliation,
+            interval=interval,
+            run_id=run_id,
+            parameters={},
+            label=f"marts.fct_customs_valuation in {settings.warehouse_path} against "
+            f"{settings.standardized_dir / 'declarations'}"
+            + (f" (data intervals from {since.isoformat()})" if since else ""),
+        )
+    )
+    return _run_checked(settings, jobs)
 
 
 @dataclass(frozen=True)

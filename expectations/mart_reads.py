@@ -18,6 +18,7 @@ at a time from there, so memory is bounded by the chunk size, not by the mart.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import shutil
@@ -41,6 +42,7 @@ INTERVAL_COLUMN = "data_interval"
 CHUNK = "_dq_chunk"  # the partition column of the chunk files (not a mart column)
 _COLUMN_KWARGS = ("column", "column_A", "column_B")
 _LIST_KWARGS = ("column_list", "column_set")
+STAGED_MANIFEST = "staged.json"
 
 
 class MartReadError(RuntimeError):
@@ -118,26 +120,93 @@ def _exact_columns(suite: dict[str, Any]) -> frozenset[str]:
 def read_marts(
     settings: Settings, suites: Sequence[dict[str, Any]], since: date | None, reconcile: Any
 ) -> Iterator[tuple[list[MartRead], Any]]:
-    """Copy what each suite needs to chunk files, run ``reconcile(con, since)`` in the same
-    connection, close the build file, and yield; the chunk files are removed afterwards."""
+    """``stage_marts`` into a new folder and yield what it read; the folder is removed
+    afterwards."""
+    folder = new_staging_folder(settings)
+    try:
+        yield stage_marts(settings, suites, since, reconcile, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def new_staging_folder(settings: Settings) -> Path:
+    """A folder of its own under ``CUSTOMS_HOME/tmp`` for one check's chunk files."""
+    return settings.home / "tmp" / f"mart_checks-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def stage_marts(
+    settings: Settings,
+    suites: Sequence[dict[str, Any]],
+    since: date | None,
+    reconcile: Any,
+    folder: Path,
+) -> tuple[list[MartRead], Any]:
+    """Copy what each suite needs to chunk files in ``folder``, run ``reconcile(con, since)``
+    in the same connection, and close the build file: what follows reads only the folder."""
     path = settings.warehouse_path
     if not path.exists():
         raise MartReadError(
             f"cannot check marts: the warehouse {path} does not exist (run dbt build first)"
         )
-    folder = settings.home / "tmp" / f"mart_checks-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     folder.mkdir(parents=True, exist_ok=True)
+    # read-only, bounded; spills to the chunk folder beyond the limit
+    con = connect_bounded(path, read_only=True, temp_directory=folder / "spill")
     try:
-        # read-only, bounded; spills to the chunk folder beyond the limit
-        con = connect_bounded(path, read_only=True, temp_directory=folder / "spill")
-        try:
-            reads = [_copy(con, suite, since, folder, path) for suite in suites]
-            reconciliation = reconcile(con, since)
-        finally:
-            con.close()
-        yield reads, reconciliation
+        reads = [_copy(con, suite, since, folder, path) for suite in suites]
+        reconciliation = reconcile(con, since)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        con.close()
+    return reads, reconciliation
+
+
+def save_staged(
+    folder: Path, reads: Sequence[MartRead], reconciliation: pd.DataFrame, since: date | None
+) -> None:
+    """Record in ``folder`` what ``stage_marts`` read there (from ``since``), for
+    ``load_staged`` in another process: the marts DAG validates in a task of its own, which
+    does not hold the build file."""
+    manifest = {
+        "since": since.isoformat() if since else None,
+        "reads": [
+            {
+                "table": read.table,
+                "suite": read.suite,
+                "rows": read.rows,
+                "chunks": [str(chunk.relative_to(folder)) for chunk in read.chunks],
+                "since": read.since.isoformat() if read.since else None,
+                "exact_columns": sorted(read.exact_columns),
+            }
+            for read in reads
+        ],
+        # one row of counts (the reconciliation): JSON keeps them as integers
+        "reconciliation": reconciliation.to_dict(orient="records"),
+    }
+    (folder / STAGED_MANIFEST).write_text(json.dumps(manifest))
+
+
+def load_staged(folder: Path) -> tuple[list[MartRead], pd.DataFrame, date | None]:
+    """What ``save_staged`` recorded in ``folder``: the reads, the reconciliation, ``since``."""
+    import pandas as pd
+
+    manifest_path = folder / STAGED_MANIFEST
+    if not manifest_path.exists():
+        raise MartReadError(
+            f"cannot check marts: nothing staged in {folder} (run the staging step first)"
+        )
+    manifest = json.loads(manifest_path.read_text())
+    reads = [
+        MartRead(
+            table=read["table"],
+            suite=read["suite"],
+            rows=read["rows"],
+            chunks=[folder / chunk for chunk in read["chunks"]],
+            since=date.fromisoformat(read["since"]) if read["since"] else None,
+            exact_columns=frozenset(read["exact_columns"]),
+        )
+        for read in manifest["reads"]
+    ]
+    since = date.fromisoformat(manifest["since"]) if manifest["since"] else None
+    return reads, pd.DataFrame.from_records(manifest["reconciliation"]), since
 
 
 def table_columns(con: Any, table: str) -> list[str]:

@@ -4,6 +4,7 @@ state; the report's columns, medians and ratios."""
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 
 import bench.__main__ as bench_main
 from bench.measure import Measurement
-from bench.report import incremental_section
+from bench.report import _total, incremental_section
 
 STAGES = ("land", "dbt_build", "publish")
 
@@ -82,6 +83,12 @@ class FakeStages:
 
     builds: list[tuple[str, bool]] = field(default_factory=list)
     rebuilt_from: str | None = None  # a build plan that always starts on this day
+    checked: list[Any] = field(default_factory=list)  # the folder each mart check validated
+    # the risk model and the mart checks each wait here for the other: run one after the
+    # other, they would time out
+    side_by_side: threading.Barrier = field(
+        default_factory=lambda: threading.Barrier(2, timeout=10)
+    )
 
     def __call__(self, stage: str, args: dict[str, Any], env: dict, log: Path) -> Any:
         home = Path(env["CUSTOMS_HOME"])
@@ -90,7 +97,13 @@ class FakeStages:
         if stage == "land":
             with days.open("a") as out:
                 out.write(f"{args['start']}+{args['days']}\n")
-        info = {}
+        info: dict[str, Any] = {}
+        if stage == "stage_mart_checks":
+            info["staged"] = str(home / "staged")
+        if stage in ("risk_model", "mart_checks"):
+            self.side_by_side.wait()
+        if stage == "mart_checks":
+            self.checked.append(args.get("staged"))
         if stage == "dbt_build":
             self.builds.append((days.read_text(), args["full_refresh"]))
             # as the build plan does: from the first day landed since the last build
@@ -136,6 +149,19 @@ def test_day_1_and_day_30_rerun_from_the_state_before_them(
         (day_30, True),  # the full refresh, on the last day-30 state
     ]
     assert len(result["first_days"]) == len(result["last_days"]) == 3
+    # as customs_marts runs them: the checks' copy, then the risk model beside the checks
+    assert [s["stage"] for s in result["last_days"][0]] == [
+        "land",
+        "standardise",
+        "feed_checks",
+        "dbt_build",
+        "stage_mart_checks",
+        "risk_model",
+        "mart_checks",
+        "publish",
+    ]
+    run_homes = {str(tmp_path / "incremental" / "run" / "staged")}
+    assert set(fake.checked) == run_homes and len(fake.checked) == 8  # every daily run
     assert not (tmp_path / "incremental" / "before-day-1").exists()
     assert not (tmp_path / "incremental" / "before-day-30").exists()
 
@@ -176,3 +202,18 @@ def test_a_run_that_rebuilt_more_than_its_day_stops_the_bench(
     monkeypatch.setattr(bench_main, "run_stage", FakeStages(rebuilt_from="2026-08-27"))
     with pytest.raises(RuntimeError, match="rebuilt from 2026-08-27, not from its own day"):
         bench_main.run_incremental(tmp_path, 1.0, 7, history_days=30, repeats=2)
+
+
+def test_a_runs_total_counts_the_stages_side_by_side_once() -> None:
+    def stage(name: str, wall: float, together: float | None = None) -> dict:
+        extra = {"side_by_side_wall_s": together} if together else {}
+        return {"stage": name, "wall_s": wall, "cpu_s": wall, "ok": True, "info": {}, **extra}
+
+    run = [
+        stage("dbt_build", 10.0),
+        stage("risk_model", 3.0, together=4.5),
+        stage("mart_checks", 4.0, together=4.5),
+        stage("publish", 1.0),
+    ]
+    assert _total(run) == 15.5  # 10 + 4.5 (until the later of the two ended) + 1
+    assert _total(run, "cpu_s") == 18.0  # CPU adds up whatever ran at once

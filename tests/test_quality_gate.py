@@ -165,7 +165,8 @@ def test_a_failed_mart_check_keeps_the_previous_snapshot():
     """
     marts = airflow_local.load_dags()["customs_marts"]
     publish = marts.get_task("publish")
-    assert publish.upstream_task_ids == {"check"}
+    assert publish.upstream_task_ids == {"check", "risk_model"}
     assert str(publish.trigger_rule) in ("all_success", "TriggerRule.ALL_SUCCESS")
-    assert marts.get_task("check").upstream_task_ids == {"risk_model"}
-    assert marts.get_task("risk_model").upstream_task_ids == {"build"}
+    assert marts.get_task("check").upstream_task_ids == {"stage_checks"}
+    assert marts.get_task("risk_model").upstream_task_ids == {"stage_checks"}
+    assert marts.get_task("stage_checks").upstream_task_ids == {"build"}

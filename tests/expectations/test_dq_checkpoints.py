@@ -15,7 +15,14 @@ import polars as pl
 import pytest
 
 from customs.settings import Settings
-from expectations.checkpoints import CheckOutcome, DataQualityError, check_feed, check_marts
+from expectations.checkpoints import (
+    CheckOutcome,
+    DataQualityError,
+    check_feed,
+    check_marts,
+    stage_mart_checks,
+    validate_staged_marts,
+)
 from expectations.results import DQ_RESULTS_SCHEMA
 from transforms.schemas import FEEDS
 
@@ -275,3 +282,44 @@ def test_a_missing_mart_is_a_clear_error(settings: Settings) -> None:
     duckdb.connect(str(settings.warehouse_path)).close()
     with pytest.raises(DataQualityError, match=r"marts\.fct_customs_valuation: no such table"):
         check_marts(settings, DAY, "run-1")
+
+
+def test_staged_checks_validate_without_the_build_file(
+    settings: Settings, build_marts: Callable[..., None]
+) -> None:
+    """The marts DAG stages the checks in the DuckDB pool and validates outside it, while the
+    risk model writes: validation must read only the staged copies. Here the build file is
+    gone before validation, and the outcome is check_marts' own (see the first mart test)."""
+    build_marts()
+    staged = stage_mart_checks(settings)
+    settings.warehouse_path.rename(settings.warehouse_path.with_suffix(".moved"))
+
+    outcomes = _by_suite(validate_staged_marts(settings, staged, DAY, "run-staged"))
+
+    assert len(outcomes) == 5 and all(o.failed_critical == [] for o in outcomes.values())
+    assert [w for o in outcomes.values() for w in o.failed_warning] == [
+        "expect_column_values_to_not_be_null(column=customs_value): observed 1 of 2 rows "
+        "unexpected, e.g. [null]"
+    ]
+    assert _results(outcomes["reconcile_valuation"])["success"].all()
+    assert not staged.exists()  # removed once validated
+
+
+def test_staged_checks_fail_as_check_marts_does_and_clean_up(
+    settings: Settings, build_marts: Callable[..., None]
+) -> None:
+    build_marts(
+        "insert into marts.fct_customs_valuation values "
+        "('D1', 1, 'DE', 'guess', -1, 'eur', 'EUR', null)"
+    )
+    staged = stage_mart_checks(settings, since=DAY)
+    with pytest.raises(DataQualityError) as raised:
+        validate_staged_marts(settings, staged, DAY, "run-1")
+    message = str(raised.value)
+    assert "marts.fct_customs_valuation" in message and "suite reconcile_valuation" in message
+    assert "(data intervals from 2026-09-01)" in message  # ``since`` travels with the copies
+    assert len(_by_suite(raised.value.outcomes)["mart_fct_customs_valuation"].failed_critical) == 4
+    assert not staged.exists()
+    # Nothing staged (a folder already validated, or never written): a clear error.
+    with pytest.raises(DataQualityError, match="nothing staged"):
+        validate_staged_marts(settings, staged, DAY, "run-2")
