@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -488,32 +489,58 @@ def publish_snapshot(settings: Settings) -> Path:
     published.parent.mkdir(parents=True, exist_ok=True)
     pid = os.getpid()
 
-    # Fold any write-ahead log into the file before copying it, and export the tables, in one
-    # short-lived connection to the build file.
-    started = time.perf_counter()
-    with connect_bounded(source) as con:  # the export streams one day's file at a time
-        con.execute("checkpoint")
-        checkpointed = time.perf_counter()
-        written = export_tables(con, _published_tables(con), parquet_dir)
-    exported = time.perf_counter()
-
+    # Fold any write-ahead log into the file, then copy it while the same short-lived
+    # connection exports the tables: the export only reads, so the file does not change under
+    # the copy (checked: a file that changed meanwhile is copied again once the export is done).
+    # The copy is disk work and the export CPU work; one after the other, the copy of a 550 MB
+    # file cost 1.3 s more on day 30 of the planned scale.
     tmp = published.with_name(f"{published.name}.tmp-{pid}")
+    started = time.perf_counter()
     try:
-        shutil.copyfile(source, tmp)
-        with open(tmp, "rb+") as copied:
-            os.fsync(copied.fileno())
+        with connect_bounded(source) as con:  # the export streams one day's file at a time
+            con.execute("checkpoint")
+            checkpointed = time.perf_counter()
+            state = _file_state(source)
+            with ThreadPoolExecutor(1) as copier:
+                copying = copier.submit(_copy_durably, source, tmp)
+                try:
+                    written = export_tables(con, _published_tables(con), parquet_dir)
+                finally:
+                    copied_in = copying.result()  # wait for it whatever the export did
+            exported = time.perf_counter()
+            copied_again = _file_state(source) != state
+            if copied_again:
+                log.warning("publish: %s changed while it was copied; copying it again", source)
+                copied_in = _copy_durably(source, tmp)
         os.replace(tmp, published)
     finally:
         tmp.unlink(missing_ok=True)
     _mark_published(settings)
     log.info(
         "published %s (%.0f MB): checkpoint %.1f s, Parquet export %.1f s (files rewritten: %s), "
-        "copy %.1f s",
+        "copy %.1f s beside it%s",
         published,
         published.stat().st_size / 1e6,
         checkpointed - started,
         exported - checkpointed,
         ", ".join(f"{table} {n}" for table, n in written.items() if n) or "none",
-        time.perf_counter() - exported,
+        copied_in,
+        " (then again)" if copied_again else "",
     )
     return published
+
+
+def _file_state(path: Path) -> tuple[int, int]:
+    """Size and modification time: what a write to the file changes."""
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _copy_durably(source: Path, target: Path) -> float:
+    """Copy ``source`` to ``target`` and flush it to disk (a rename after a crash must not
+    leave a half-written snapshot); returns the seconds it took."""
+    began = time.perf_counter()
+    shutil.copyfile(source, target)
+    with open(target, "rb+") as copied:
+        os.fsync(copied.fileno())
+    return time.perf_counter() - began

@@ -326,6 +326,30 @@ def test_audit_tables(build, settings) -> None:
     assert column == "order_id"
 
 
+def test_publish_copies_the_build_file_again_if_it_changed_during_the_copy(
+    build, settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """publish copies the build file while it exports the Parquet files; a file whose size or
+    modification time moved meanwhile is copied again, and the snapshot is still whole."""
+    import customs.warehouse as warehouse
+
+    states = iter([(1, 1), (2, 2)])  # before and after the copy: changed
+    monkeypatch.setattr(warehouse, "_file_state", lambda path: next(states))
+    copies: list[Path] = []
+    copy = warehouse._copy_durably
+    monkeypatch.setattr(
+        warehouse,
+        "_copy_durably",
+        lambda source, target: copies.append(target) or copy(source, target),
+    )
+    with caplog.at_level("WARNING", logger="customs.warehouse"):
+        published = publish_snapshot(settings)
+    assert len(copies) == 2 and "changed while it was copied" in caplog.text
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_customs_valuation").fetchone() == (6,)
+    assert not copies[0].exists()  # the temporary copy was renamed onto the snapshot
+
+
 def test_publish_swaps_the_snapshot_under_an_open_reader(build, settings) -> None:
     first = publish_snapshot(settings)
     assert first == settings.published_path
