@@ -200,11 +200,10 @@ def stage_mart_checks(settings: Settings, *, since: date | None = None) -> Path:
             settings, _mart_suites(), since, _reconcile(settings), folder
         )
         save_staged(folder, reads, reconciliation, since)
-    except MartReadError as exc:
+    except BaseException as exc:  # nothing half-staged is left behind
         shutil.rmtree(folder, ignore_errors=True)
-        raise DataQualityError(str(exc)) from None
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(exc, MartReadError):
+            raise DataQualityError(str(exc)) from None
         raise
     return folder
 

@@ -278,10 +278,16 @@ def test_a_corrupted_mart_raises_naming_the_mart(
 def test_a_missing_mart_is_a_clear_error(settings: Settings) -> None:
     with pytest.raises(DataQualityError, match="does not exist"):
         check_marts(settings, DAY, "run-1")
+    with pytest.raises(DataQualityError, match="does not exist"):
+        stage_mart_checks(settings)
     settings.warehouse_path.parent.mkdir(parents=True)
     duckdb.connect(str(settings.warehouse_path)).close()
     with pytest.raises(DataQualityError, match=r"marts\.fct_customs_valuation: no such table"):
         check_marts(settings, DAY, "run-1")
+    with pytest.raises(DataQualityError, match=r"marts\.fct_customs_valuation: no such table"):
+        stage_mart_checks(settings)
+    assert (settings.home / "tmp").is_dir()  # the staging folder was made, then removed
+    assert not list((settings.home / "tmp").glob("mart_checks-*"))
 
 
 def test_staged_checks_validate_without_the_build_file(
