@@ -1,10 +1,11 @@
 """The DuckDB warehouse: build it with dbt, publish a read-only snapshot for analysts.
 
 DuckDB allows one writing process per database file, and any other process holding the file open
-(even read-only) makes a build fail with "Could not set lock on file". So the build file is only
-ever opened by ``build_marts`` (dbt in a subprocess, then a short connection for row counts) and by
-``publish_snapshot``; callers serialise both (the Airflow DAG runs them in the one-slot
-``duckdb_writer`` pool). Analysts, reports and checks read the published copy.
+(even read-only) makes a build fail with "Could not set lock on file". So the build file is
+opened only by the marts DAG's tasks, one at a time in the one-slot ``duckdb_writer`` pool:
+``build_marts`` (dbt in a subprocess, then a short connection for row counts), the risk model,
+the mart checks' copy of what they read, and ``publish_snapshot``. Analysts and reports read the
+published copy.
 
 dbt runs in a subprocess rather than through ``dbtRunner``: after an in-process run the adapter
 keeps the DuckDB file open for the life of the process, which would block the next build from
