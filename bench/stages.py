@@ -230,7 +230,9 @@ def mart_checks(args: dict[str, Any]) -> dict[str, Any]:
     settings = _settings()
     interval = date.fromisoformat(args["interval"])
     run_id = f"bench__{interval.isoformat()}"
-    if args.get("staged"):
+    if "staged" in args:  # never the build file then: the risk model may be writing it
+        if not args["staged"]:
+            raise RuntimeError("nothing staged to check: stage_mart_checks failed")
         return {"suites": len(validate_marts(settings, args["staged"], interval, run_id)["suites"])}
     since = rebuilt_since(settings)
     result = check_marts(settings, interval, run_id, since=since)

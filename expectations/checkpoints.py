@@ -218,13 +218,17 @@ def validate_staged_marts(
 
     from expectations.mart_reads import MartReadError, load_staged
 
+    folder = Path(folder)
     try:
-        reads, reconciliation, since = load_staged(Path(folder))
+        reads, reconciliation, since = load_staged(folder)
         return _validate_marts(settings, reads, reconciliation, _as_date(interval), run_id, since)
     except MartReadError as exc:
         raise DataQualityError(str(exc)) from None
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        # only a staging folder (under CUSTOMS_HOME/tmp) is removed, never a path passed by
+        # mistake
+        if folder.resolve().parent == (settings.home / "tmp").resolve():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _mart_suites() -> list[dict[str, Any]]:
