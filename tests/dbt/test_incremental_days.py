@@ -315,3 +315,54 @@ def test_a_daily_build_closes_the_rank_gap_of_a_dropped_declaration(
         ).fetchall()
     assert [rank for _, rank in after] == list(range(1, len(before)))
     assert [declaration for declaration, _ in after] == [d for (d,) in before[:1] + before[2:]]
+
+
+def test_a_daily_build_deletes_a_touched_importer_left_without_declarations(
+    built: dict, tmp_path: Path
+) -> None:
+    """dim_importer's post_hook (delete_vanished_entities): an importer the daily build touches
+    (a stored last event on or after the first rescored day) and whose declarations are all
+    gone from fct_risk_scores loses its row; one the build does not touch keeps it (a daily
+    build computes touched entities only)."""
+    home = tmp_path / "home"
+    shutil.copytree(built["settings"].home, home)  # after the full refresh
+    settings = load_settings({"CUSTOMS_HOME": str(home)})
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        touched, untouched = (
+            row[0]
+            for row in con.execute(
+                # importers of parcels only (warehouse entries are revalued by every build),
+                # all delivered and declared before the days a daily build rescores
+                "select importer_id from marts.fct_customs_valuation group by importer_id "
+                "having max(data_interval) < ? and max(declared_date) < ? "
+                "and bool_and(procedure != 'WH') order by count(*) desc, importer_id limit 2",
+                [DAYS[2], DAYS[2]],
+            ).fetchall()
+        )
+        con.execute(
+            "delete from marts.fct_risk_scores where importer_id in (?, ?)", [touched, untouched]
+        )
+        con.execute(
+            "update marts.dim_importer set last_event_date = ? where importer_id = ?",
+            [DAYS[3], touched],
+        )
+    build_marts(settings, skip_tests=True)
+    with duckdb.connect(str(settings.intermediate_warehouse_path), read_only=True) as con:
+        (rescored_from,) = con.execute(
+            "select rescored_from from intermediate.int_declarations_rescored_from"
+        ).fetchone()
+    assert DAYS[2] <= rescored_from <= DAYS[3]  # their declarations were not rescored
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        kept = {
+            row[0]
+            for row in con.execute(
+                "select importer_id from marts.dim_importer where importer_id in (?, ?)",
+                [touched, untouched],
+            ).fetchall()
+        }
+        scored = con.execute(
+            "select count(*) from marts.fct_risk_scores where importer_id in (?, ?)",
+            [touched, untouched],
+        ).fetchone()[0]
+    assert scored == 0
+    assert kept == {untouched}

@@ -219,13 +219,25 @@ select * from final
 #}
 {% macro delete_vanished_entities(entity_column) -%}
     {%- if is_incremental() -%}
+        {%- set daily = var('rebuild_from', none) -%}
         {%- set touched_only = (
             'and stored.last_event_date >= ' ~ rescored_from_date()
-        ) if var('rebuild_from', none) else '' -%}
+        ) if daily else '' -%}
+        {#- A daily build looks up the scores of the touched entities only: the anti-join
+            then hashes those, not the key of every declaration of the history. -#}
+        {%- set scores_of_touched = (
+            'where scores.' ~ entity_column ~ ' in (select touched.' ~ entity_column
+            ~ ' from ' ~ this ~ ' as touched where touched.last_event_date >= '
+            ~ rescored_from_date() ~ ')'
+        ) if daily else '' -%}
         delete from {{ this }} as stored
         where
             not exists (
-                select 1 from {{ ref('fct_risk_scores') }} as scores
+                select 1
+                from (
+                    select scores.{{ entity_column }}
+                    from {{ ref('fct_risk_scores') }} as scores {{ scores_of_touched }}
+                ) as scores
                 where scores.{{ entity_column }} = stored.{{ entity_column }}
             )
             {{ touched_only }}
