@@ -7,8 +7,11 @@
     again the declarations of the days it recomputed and the later days (their entity history
     and split consignments rest on earlier days), and the warehouse entries still revalued in
     the sales window; a post_hook then ranks again the queues of the days holding one of them.
-    Only the rescored declarations' rows of the fact are read; the signal models are joined to
-    them. (The risk models build on DuckDB only for now: selectors.yml.)
+    Only the rescored declarations' rows of the fact and of the signal models are read: each
+    signal model is filtered to them before it is grouped by declaration (grouping every
+    declaration of the history and joining the few rescored ones cost most of a daily build's
+    time in this model; docs/benchmarks.md, ninth round). (The risk models build on DuckDB
+    only for now: selectors.yml.)
 #}
 -- depends_on: {{ ref('int_declarations_rescored_from') }}
 {{ config(
@@ -19,12 +22,25 @@
     pre_hook="{{ delete_rescored_declarations() }}",
     post_hook="{{ rerank_rescored_days() }}"
 ) }}
+{#- In a daily build, the rows of the rescored declarations only. -#}
+{%- set rescored_only = (
+    'where declaration_id in (select rescored.declaration_id'
+    ~ ' from rescored_declarations as rescored)'
+) if is_incremental() else '' -%}
 {%- set signals = [
     'value_gap', 'reference_price', 'misclassification',
     'split_consignment', 'warehouse_lot', 'entity_history',
 ] -%}
 
 with
+
+{% if is_incremental() %}
+    rescored_declarations as (
+        select distinct rescored.declaration_id
+        from {{ ref('fct_customs_valuation') }} as rescored
+        where {{ in_rescored_declarations('rescored.') }}
+    ),
+{% endif %}
 
 valued_items as (
     select
@@ -41,37 +57,37 @@ valued_items as (
         end as lot_revenue_eur,
         data_interval
     from {{ ref('fct_customs_valuation') }}
-    {% if is_incremental() %}
-        where declaration_id in (
-                select rescored.declaration_id
-                from {{ ref('fct_customs_valuation') }} as rescored
-                where {{ in_rescored_declarations('rescored.') }}
-            )
-    {% endif %}
+    {{ rescored_only }}
 ),
 
 value_gaps as (
     select * from {{ ref('int_declaration_items_value_gap_scored') }}
+    {{ rescored_only }}
 ),
 
 reference_prices as (
     select * from {{ ref('int_declaration_items_unit_values_referenced') }}
+    {{ rescored_only }}
 ),
 
 misclassifications as (
     select * from {{ ref('int_declaration_items_misclassification_flagged') }}
+    {{ rescored_only }}
 ),
 
 splits as (
     select * from {{ ref('int_consignments_split_flagged') }}
+    {{ rescored_only }}
 ),
 
 lots as (
     select * from {{ ref('int_declarations_warehouse_lot_flagged') }}
+    {{ rescored_only }}
 ),
 
 entity_histories as (
     select * from {{ ref('int_declarations_entity_history_scored') }}
+    {{ rescored_only }}
 ),
 
 declarations as (
