@@ -218,8 +218,10 @@ def _score_block(
     con.execute(table_ddl(BLOCK_TABLE, BLOCK_COLUMNS, temp=True))
     rows = 0
     reader = con.cursor()
-    # scikit-learn (2-3 s to import) only when there is a model to predict with
-    threads = single_thread() if isinstance(model, TrainedModel) else nullcontext()
+    # scikit-learn (2-3 s to import) only when a model is predicted by its estimator: a model
+    # loaded with its compiled trees (trees.py) needs neither it nor its thread limit
+    sklearn = isinstance(model, TrainedModel) and model.needs_sklearn
+    threads = single_thread() if sklearn else nullcontext()
     try:
         with threads:
             for batch in iter_declarations(reader, start, end, batch_rows):

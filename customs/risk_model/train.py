@@ -14,7 +14,7 @@ import json
 import os
 import warnings
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,7 @@ from customs.risk_model.features import (
     category_codes,
     matrix,
 )
+from customs.risk_model.trees import CompiledTrees, compile_trees
 
 MODEL_VERSION = "hgb-1"
 PARAMS: dict[str, object] = {
@@ -74,15 +75,30 @@ class TrainedModel:
     metrics: dict[str, float | None]
     categories: dict[str, list[str]]
     baseline: np.ndarray  # per feature: the value a feature is reset to when explaining
-    model: object = field(repr=False)
+    model: object = field(repr=False)  # the scikit-learn estimator; None as loaded for scoring
     fitted_at: datetime | None = None
+    # the estimator's trees as arrays (trees.py), predicted without importing scikit-learn
+    trees: CompiledTrees | None = field(default=None, repr=False)
+
+    @property
+    def needs_sklearn(self) -> bool:
+        """Whether predicting needs the scikit-learn estimator (no compiled trees)."""
+        return getattr(self, "trees", None) is None  # models stored before the trees: None
+
+    def for_scoring(self) -> TrainedModel:
+        """This model without the estimator, when its trees predict it."""
+        return self if self.needs_sklearn else replace(self, model=None)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Probability of a finding per row. A large batch (the occluded copies of an
-        explanation: about 15 per declaration) is predicted on every core the process may use,
-        even inside ``single_thread()``: each row's score is the sum of its trees in a fixed
-        order, so the threads do not change it, and at this size the busy-waiting that
-        ``single_thread()`` avoids for small fits costs nothing next to the work shared."""
+        """Probability of a finding per row: by the compiled trees (the estimator's
+        ``predict_proba``, bit for bit), else by the estimator. There, a large batch (the
+        occluded copies of an explanation: about 15 per declaration) is predicted on every core
+        the process may use, even inside ``single_thread()``: each row's score is the sum of
+        its trees in a fixed order, so the threads do not change it, and at this size the
+        busy-waiting that ``single_thread()`` avoids for small fits costs nothing next to the
+        work shared."""
+        if not self.needs_sklearn:
+            return self.trees.predict(x)
         from threadpoolctl import threadpool_limits
 
         large = x.shape[0] >= PARALLEL_PREDICTION_ROWS
@@ -217,7 +233,7 @@ def _train(
             ),
         )
     run_id = _run_id(cutoff, rows)
-    if store is not None and (kept := store.load(run_id)) is not None:
+    if store is not None and (kept := store.load_for_scoring(run_id)) is not None:
         return kept
     categories = category_codes(rows)
     x = matrix(rows, categories)
@@ -243,6 +259,7 @@ def _train(
         baseline=baseline,
         model=fitted,
         fitted_at=datetime.now(UTC),
+        trees=compile_trees(fitted, x.shape[1]),
     )
     if store is not None:
         store.save(model)

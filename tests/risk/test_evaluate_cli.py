@@ -201,15 +201,23 @@ def test_a_rerun_loads_the_fitted_models_and_writes_the_same_scores(evaluated) -
         return scores, runs
 
     before = read()
+    run_ids = sorted(run_id for run_id, _ in before[1])
     kept = sorted(p.name for p in store.folder.glob("*.pkl"))
-    assert kept == sorted(f"{run_id}.pkl" for run_id, _ in before[1])
+    assert kept == sorted([f"{r}.pkl" for r in run_ids] + [f"{r}.scoring.pkl" for r in run_ids])
     again = score_risk_model(settings.warehouse_path, retrain_days=3, config=config)
     assert again["models_reused"] == again["models"] == model["models"] > 0
     assert read() == before  # same scores, and each model keeps the time it was fitted
-    # A damaged file is fitted again, with the same result.
-    damaged = store.folder / kept[0]
-    damaged.write_bytes(b"not a model")
+    # A damaged scoring file: the whole model is loaded instead, and the file written again.
+    scoring = store.scoring_path(run_ids[0])
+    scoring.write_bytes(b"not a model")
     third = score_risk_model(settings.warehouse_path, retrain_days=3, config=config)
-    assert third["models_reused"] == model["models"] - 1
+    assert third["models_reused"] == model["models"]
+    assert read() == before
+    assert ModelStore(store.folder).load_for_scoring(run_ids[0]).model is None  # rewritten
+    # Both files damaged: the model is fitted again, with the same result.
+    scoring.write_bytes(b"not a model")
+    store.path(run_ids[0]).write_bytes(b"not a model")
+    fourth = score_risk_model(settings.warehouse_path, retrain_days=3, config=config)
+    assert fourth["models_reused"] == model["models"] - 1
     assert read()[0] == before[0]
-    assert ModelStore(store.folder).load(damaged.stem) is not None
+    assert ModelStore(store.folder).load(run_ids[0]) is not None
