@@ -216,7 +216,7 @@ def validate_staged_marts(
     removed afterwards, whatever the outcome (the staging step makes a new one)."""
     import shutil
 
-    from expectations.mart_reads import MartReadError, load_staged
+    from expectations.mart_reads import MartReadError, is_staging_folder, load_staged
 
     folder = Path(folder)
     try:
@@ -225,9 +225,7 @@ def validate_staged_marts(
     except MartReadError as exc:
         raise DataQualityError(str(exc)) from None
     finally:
-        # only a staging folder (under CUSTOMS_HOME/tmp) is removed, never a path passed by
-        # mistake
-        if folder.resolve().parent == (settings.home / "tmp").resolve():
+        if is_staging_folder(settings, folder):
             shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -134,6 +134,12 @@ def new_staging_folder(settings: Settings) -> Path:
     return settings.home / "tmp" / f"mart_checks-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
+def is_staging_folder(settings: Settings, folder: Path) -> bool:
+    """Whether ``folder`` is where ``new_staging_folder`` puts a check's files (so that a
+    path passed by mistake is never removed as one)."""
+    return folder.resolve().parent == new_staging_folder(settings).parent.resolve()
+
+
 def stage_marts(
     settings: Settings,
     suites: Sequence[dict[str, Any]],

@@ -24,6 +24,7 @@ import pickle
 from pathlib import Path
 
 from customs.risk_model.train import TrainedModel
+from customs.risk_model.trees import compile_trees
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,6 @@ class ModelStore:
         if whole is None:
             return None
         if whole.needs_sklearn and whole.model is not None:
-            from customs.risk_model.trees import compile_trees
-
             whole.trees = compile_trees(whole.model, len(whole.baseline))
         if whole.needs_sklearn:  # trees too large to compile: the estimator predicts
             return self._counted(whole)

@@ -219,16 +219,14 @@ select * from final
 #}
 {% macro delete_vanished_entities(entity_column) -%}
     {%- if is_incremental() -%}
+        {%- set touched = 'last_event_date >= ' ~ rescored_from_date() -%}
         {%- set daily = var('rebuild_from', none) -%}
-        {%- set touched_only = (
-            'and stored.last_event_date >= ' ~ rescored_from_date()
-        ) if daily else '' -%}
+        {%- set touched_only = ('and stored.' ~ touched) if daily else '' -%}
         {#- A daily build looks up the scores of the touched entities only: the anti-join
             then hashes those, not the key of every declaration of the history. -#}
         {%- set scores_of_touched = (
             'where scores.' ~ entity_column ~ ' in (select touched.' ~ entity_column
-            ~ ' from ' ~ this ~ ' as touched where touched.last_event_date >= '
-            ~ rescored_from_date() ~ ')'
+            ~ ' from ' ~ this ~ ' as touched where touched.' ~ touched ~ ')'
         ) if daily else '' -%}
         delete from {{ this }} as stored
         where
