@@ -101,11 +101,25 @@
 #}
 {% macro rescored_from_date(day_column='declared_date') -%}
     {%- if var('rebuild_from', none) -%}
-        (select bound.rescored_from from {{ ref('int_declarations_rescored_from') }} as bound)
+        (select bound.rescored_from from {{ rescored_from_relation() }} as bound)
     {%- else -%}
         coalesce(
             (select max(built.{{ day_column }}) from {{ this }} as built), date '1900-01-01'
         )
+    {%- endif -%}
+{%- endmacro %}
+
+{#
+    The table int_declarations_rescored_from. A model refs it (and declares the dependency:
+    `-- depends_on:`). A data test cannot: dbt allows a test to ref only the model it tests, so
+    the where of a risk model's test (macros/rebuilt_rows_tests.sql) names the table from the
+    project's graph; dbt build runs it before every model whose tests read it.
+#}
+{% macro rescored_from_relation() -%}
+    {%- if model is mapping and model.get('resource_type') == 'test' -%}
+        {{- graph.nodes['model.' ~ project_name ~ '.int_declarations_rescored_from'].relation_name -}}
+    {%- else -%}
+        {{- ref('int_declarations_rescored_from') -}}
     {%- endif -%}
 {%- endmacro %}
 

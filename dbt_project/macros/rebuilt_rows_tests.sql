@@ -5,8 +5,9 @@
     `where: rebuilt_rows` on the tests of the incremental models (dbt_project.yml,
     `data_tests:`), and this override turns it into the rows a daily build recomputed:
     `in_rebuilt_days` (data_interval on or after the first rebuilt day, and the warehouse
-    entries still revalued in the sales window) for the models listed in
-    var('rebuilt_rows_tested_models'), each with the same predicate as its pre_hook. Rows
+    entries still revalued in the sales window), or the rescored declarations of the risk
+    models, for the models listed in var('rebuilt_rows_tested_models'), each with the same
+    predicate as its pre_hook. Rows
     built before are unchanged since the build that tested them: delete+insert replaces
     whole keys, so a duplicate of the unique key cannot pair a new row with an old one.
     Without the vars (a full refresh, a plain `dbt build`) and for a model not listed, the
@@ -23,7 +24,7 @@
     {%- endif -%}
     {%- if where -%}
         {%- set filtered -%}
-            (select * from {{ relation }} where {{ where }}) dbt_subquery
+            (select * from {{ relation }} as tested where {{ where }}) dbt_subquery
         {%- endset -%}
         {%- do return(filtered) -%}
     {%- else -%}
@@ -41,15 +42,40 @@
     - `days_lots_and_consignments`: and every item of a consignment with an item of a rebuilt
       day (`delete_rebuilt_days(consignments_of=...)`, `in_rebuilt_consignments` read from the
       model itself).
-    The risk models, which rescore from the first rescored day (a table a test cannot ref)
-    and rank again whole queues, are not listed: their tests read every row. A lookup, not a
-    scan of the graph or a query of the database's columns: either cost about 25 ms per data
-    test, 2-3 s per build.
+    The risk models rescore from the first rescored day (int_declarations_rescored_from, read
+    through `rescored_from_relation`, macros/incremental_days.sql):
+    - `rescored`: the declarations their pre_hook deletes and a daily build scores again
+      (`delete_rescored_declarations(with_lots=false)`);
+    - `rescored_entity_days`: the entity days from the first rescored day
+      (`delete_rescored_entity_days()`);
+    - `rescored_queues`: every row of an inspection queue (jurisdiction, declared day, queue)
+      holding a declaration rescored with the warehouse entries of the sales window
+      (`delete_rescored_declarations()`): its post_hook ranks those queues again, so a rank
+      test reads whole queues.
+    A lookup, not a scan of the graph or a query of the database's columns: either cost about
+    25 ms per data test, 2-3 s per build.
 #}
 {% macro rebuilt_rows_of(relation) -%}
     {%- set rows = var('rebuilt_rows_tested_models', {}).get(relation.identifier | lower) -%}
     {%- if not execute or not var('rebuild_from', none) or not rows -%}
         {%- do return(none) -%}
+    {%- endif -%}
+    {%- if rows == 'rescored' -%}
+        {%- do return(in_rescored_declarations('tested.', with_lots=false)) -%}
+    {%- elif rows == 'rescored_entity_days' -%}
+        {%- do return('tested.event_date >= ' ~ rescored_from_date('event_date')) -%}
+    {%- elif rows == 'rescored_queues' -%}
+        {%- set queue_of_a_rescored_declaration -%}
+            exists (
+                select 1
+                from {{ relation }} as rescored
+                where {{ in_rescored_declarations('rescored.') }}
+                    and rescored.jurisdiction = tested.jurisdiction
+                    and rescored.declared_date = tested.declared_date
+                    and rescored.inspection_queue = tested.inspection_queue
+            )
+        {%- endset -%}
+        {%- do return(queue_of_a_rescored_declaration) -%}
     {%- endif -%}
     {%- set condition = in_rebuilt_days(with_lots=(rows != 'days')) -%}
     {%- if rows == 'days_lots_and_consignments' -%}

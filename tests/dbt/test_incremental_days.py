@@ -8,7 +8,9 @@ standardised data (EXCEPT ALL both ways)."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,7 +21,13 @@ import pytest
 from customs.generator import generate
 from customs.pipeline import land_feed, standardize_feed
 from customs.settings import Settings, load_settings
-from customs.warehouse import build_marts, last_build
+from customs.warehouse import (
+    DBT_PROJECT_DIR,
+    build_marts,
+    dbt_command,
+    dbt_environment,
+    last_build,
+)
 
 START = date(2026, 9, 1)
 DAYS = [START + timedelta(days=n) for n in range(4)]
@@ -366,3 +374,116 @@ def test_a_daily_build_deletes_a_touched_importer_left_without_declarations(
         ).fetchone()[0]
     assert scored == 0
     assert kept == {untouched}
+
+
+RISK_TESTS = {
+    # test: (model, the column broken, the value that breaks it, the model's day column)
+    "fct_risk_scores_composite_between_0_and_1": (
+        "marts.fct_risk_scores",
+        "composite_score",
+        "2",
+        "declared_date",
+    ),
+    "not_null_int_consignments_split_flagged_is_split_consignment": (
+        "intermediate.int_consignments_split_flagged",
+        "is_split_consignment",
+        "null",
+        "declared_date",
+    ),
+    "not_null_int_entity_days_accumulated_entity_id": (
+        "intermediate.int_entity_days_accumulated",
+        "entity_id",
+        "null",
+        "event_date",
+    ),
+}
+
+
+SPLIT_SCORED = (
+    "declaration_id in (select split.declaration_id "
+    "from build_intermediate.intermediate.int_consignments_split_flagged as split)"
+)
+
+
+def _failures_of_risk_tests(settings: Settings, daily_vars: dict | None) -> dict[str, int]:
+    """``dbt test`` of RISK_TESTS, with a daily build's vars or (None) as a full refresh runs
+    them; the failing rows of each."""
+    command = [*dbt_command(), "test", "--select", *RISK_TESTS]
+    if daily_vars:
+        command += ["--vars", json.dumps(daily_vars)]
+    subprocess.run(
+        [*command, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+        cwd=DBT_PROJECT_DIR,
+        env=dbt_environment(settings),
+        capture_output=True,
+        check=False,
+    )
+    results = json.loads((settings.dbt_target_dir / "run_results.json").read_text())["results"]
+    return {
+        r["unique_id"].split(".")[2]: r["failures"]
+        for r in results
+        if r["unique_id"].startswith("test.")
+    }
+
+
+def test_a_daily_build_tests_the_rows_the_risk_models_rescored(built: dict, tmp_path: Path) -> None:
+    """The risk models' data tests in a daily build read the declarations it rescored
+    (fct_risk_scores: every queue holding one), found through int_declarations_rescored_from
+    (macros/rebuilt_rows_tests.sql): a row broken on an earlier day, in a queue the build did
+    not rescore, is not read; one broken on a rescored day is. Run as a full refresh runs them
+    (no daily vars), the tests read both."""
+    home = tmp_path / "home"
+    shutil.copytree(built["settings"].home, home)  # after the full refresh
+    settings = load_settings({"CUSTOMS_HOME": str(home)})
+    build_marts(settings, skip_tests=True)  # a daily build: rescores from a day on
+    record = last_build(settings)
+    daily_vars = {
+        "rebuild_from": record.rebuilt_from.isoformat(),
+        "lots_revalued_from": record.lots_revalued_from.isoformat(),
+    }
+    with duckdb.connect(str(settings.intermediate_warehouse_path), read_only=True) as con:
+        (rescored_from,) = con.execute(
+            "select rescored_from from intermediate.int_declarations_rescored_from"
+        ).fetchone()
+    assert DAYS[0] < rescored_from
+
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute(f"attach '{settings.intermediate_warehouse_path}' as build_intermediate")
+        # a parcel of a border queue with no rescored declaration, and one rescored
+        earlier, later = (
+            con.execute(
+                "select min(declaration_id) from marts.fct_risk_scores where declaration_id in ("
+                "  select declaration_id from marts.fct_risk_scores"
+                "  qualify bool_and(declared_date < ? and data_interval < ?) over ("
+                "    partition by jurisdiction, declared_date, inspection_queue)"
+                "  and inspection_queue = 'border') "
+                f"and {SPLIT_SCORED}",
+                [rescored_from, record.rebuilt_from],
+            ).fetchone()[0],
+            con.execute(
+                "select min(declaration_id) from marts.fct_risk_scores "
+                f"where declared_date >= ? and inspection_queue = 'border' and {SPLIT_SCORED}",
+                [rescored_from],
+            ).fetchone()[0],
+        )
+        assert earlier and later
+        for table, column, broken, day in RISK_TESTS.values():
+            keys = "declaration_id in (?, ?)"
+            if day == "event_date":  # the entity days of the two declarations' sellers
+                keys = (
+                    "entity_type = 'seller_id' and (entity_id, event_date) in ("
+                    "select seller_id, declared_date from marts.fct_risk_scores "
+                    "where declaration_id in (?, ?))"
+                )
+            updated = con.execute(
+                f"update build_intermediate.{table} set {column} = {broken} where {keys}"
+                if table.startswith("intermediate")
+                else f"update {table} set {column} = {broken} where {keys}",
+                [earlier, later],
+            ).fetchone()[0]
+            assert updated == 2, table
+
+    daily = _failures_of_risk_tests(settings, daily_vars)
+    whole = _failures_of_risk_tests(settings, None)
+    assert daily == dict.fromkeys(RISK_TESTS, 1)  # the rescored row only
+    assert whole == dict.fromkeys(RISK_TESTS, 2)
