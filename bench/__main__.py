@@ -187,9 +187,10 @@ def run_incremental(
     env = child_env(run_home)
 
     def day_run(first: date, days: int, feeds: tuple[str, ...] = ALL_FEEDS) -> list[dict]:
-        """The stages of one daily run, in the order of the DAGs: the risk model and the mart
-        checks' validation side by side after the checks' staging, as customs_marts runs them
-        (a run's total counts the time they share once: ``side_by_side_wall_s``)."""
+        """The stages of one daily run, in the order of the DAGs: after the checks' staging,
+        the risk model then the snapshot's preparation, side by side with the mart checks'
+        validation, as customs_marts runs them (a run's total counts the time they share once:
+        ``side_by_side_wall_s``), then publish, which swaps the prepared snapshot in."""
         span = {"start": first.isoformat(), "days": days, "feeds": feeds}
         last = (first + timedelta(days=days - 1)).isoformat()
         out: list[dict] = []
@@ -212,7 +213,10 @@ def run_incremental(
             record(run_stage(stage, args, env, log))
         staged = record(run_stage("stage_mart_checks", {}, env, log)).info.get("staged")
         side_by_side, together = run_side_by_side(
-            [("risk_model", {}), ("mart_checks", {"interval": last, "staged": staged})],
+            [
+                [("risk_model", {}), ("prepare_publish", {})],
+                [("mart_checks", {"interval": last, "staged": staged})],
+            ],
             env,
             log,
             run=run_stage,

@@ -66,18 +66,23 @@ def run_stage(stage: str, args: dict[str, Any], env: dict[str, str], log: Path) 
 
 
 def run_side_by_side(
-    stages: list[tuple[str, dict[str, Any]]],
+    chains: list[list[tuple[str, dict[str, Any]]]],
     env: dict[str, str],
     log: Path,
     run: Callable[..., Measurement] = run_stage,
 ) -> tuple[list[Measurement], float]:
-    """Start every stage at once (each in its own process, as the marts DAG runs the risk
-    model beside the mart checks) and wait for all; returns each stage's measurement (its own
-    wall and CPU time) and the wall time until the last one ended."""
+    """Start every chain at once, each stage in its own process and a chain's stages one after
+    another (as the marts DAG runs the risk model, then the snapshot's preparation, beside the
+    mart checks), and wait for all; returns each stage's measurement (its own wall and CPU
+    time), in the order given, and the wall time until the last one ended."""
+
+    def one_after_another(chain: list[tuple[str, dict[str, Any]]]) -> list[Measurement]:
+        return [run(stage, args, env, log) for stage, args in chain]
+
     began = time.perf_counter()
-    with ThreadPoolExecutor(len(stages)) as pool:
-        futures = [pool.submit(run, stage, args, env, log) for stage, args in stages]
-        measured = [future.result() for future in futures]
+    with ThreadPoolExecutor(len(chains)) as pool:
+        futures = [pool.submit(one_after_another, chain) for chain in chains]
+        measured = [m for future in futures for m in future.result()]
     return measured, time.perf_counter() - began
 
 

@@ -239,7 +239,16 @@ def mart_checks(args: dict[str, Any]) -> dict[str, Any]:
     return {"suites": len(result["suites"]), "since": since.isoformat() if since else None}
 
 
+def prepare_publish(args: dict[str, Any]) -> dict[str, Any]:
+    """The marts DAG's ``prepare_publish``: the copy and the staged export, beside the checks."""
+    from customs.pipeline import prepare_publish as prepare
+
+    return {"prepared": prepare(_settings())}
+
+
 def publish(args: dict[str, Any]) -> dict[str, Any]:
+    """Swap the prepared snapshot in (or, with none prepared, prepare and swap: the scale
+    benches publish in one stage)."""
     from customs.pipeline import publish as publish_snapshot
 
     return {"published": publish_snapshot(_settings())}
@@ -258,6 +267,7 @@ STAGES = {
         risk_model,
         stage_mart_checks,
         mart_checks,
+        prepare_publish,
         publish,
     )
 }

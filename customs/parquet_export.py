@@ -18,12 +18,19 @@ computed by DuckDB) differs from the one recorded at the previous export (``<tab
 _fingerprints.json``). The fingerprint costs one scan of the table, far less than encoding it
 to Parquet again. Files are written under a hidden temporary name and renamed into place; a
 partition that no longer exists (its day was quarantined or restated away) is removed.
+
+Staged (``staging_dir``), nothing under ``parquet_dir`` changes: the files to write go to the
+staging folder in the same layout, with the new fingerprint records and the list of files to
+remove (``_removed.json``), and ``apply_staged`` moves them into place later. The marts DAG
+stages the export while the mart checks run and applies it once they passed
+(``customs.snapshot``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -35,26 +42,80 @@ WAREHOUSE_SUFFIX = "_wh"
 IS_WAREHOUSE = f"coalesce({PROCEDURE_COLUMN} = 'WH', false)"
 STAGED = "_export_staged_rows"
 STAGED_DAYS = 31  # warehouse-entry days read into the temporary table at a time
+REMOVED = "_removed.json"  # in a staged export: the published files it removes
 
 
-def export_tables(con: Any, tables: list[tuple[str, str]], parquet_dir: Path) -> dict[str, int]:
-    """Export ``tables`` (schema, name) of ``con``; returns files written per table."""
+def export_tables(
+    con: Any, tables: list[tuple[str, str]], parquet_dir: Path, staging_dir: Path | None = None
+) -> dict[str, int]:
+    """Export ``tables`` (schema, name) of ``con``; returns files written per table. With
+    ``staging_dir``, staged there for ``apply_staged`` (the module's docstring)."""
+    out = staging_dir or parquet_dir
     written: dict[str, int] = {}
+    forms: dict[tuple[str, str], str] = {}
+    removed: list[Path] = []
+    records: list[tuple[Path, dict]] = []
     for schema, table in tables:
         columns = _columns(con, schema, table)
         if DAY_COLUMN in columns:
-            written[f"{schema}.{table}"] = _export_by_day(
-                con, schema, table, parquet_dir, split_warehouse=PROCEDURE_COLUMN in columns
+            count, stale, fingerprints = _export_by_day(
+                con, schema, table, parquet_dir, out, split_warehouse=PROCEDURE_COLUMN in columns
             )
+            written[f"{schema}.{table}"] = count
+            removed += stale
+            records.append((Path(schema) / table / FINGERPRINTS, fingerprints))
+            forms[(schema, table)] = "folder"
         else:
             _copy(
                 con,
                 f'select * from "{schema}"."{table}"',
-                parquet_dir / schema / f"{table}.parquet",
+                out / schema / f"{table}.parquet",
             )
             written[f"{schema}.{table}"] = 1
-    _remove_stale(parquet_dir, tables)
+            forms[(schema, table)] = "file"
+    removed += _stale(parquet_dir, forms)
+    if staging_dir is None:
+        _remove(removed)
+        for record, fingerprints in records:
+            _write_json(parquet_dir / record, fingerprints)
+    else:
+        for record, fingerprints in records:
+            _write_json(staging_dir / record, fingerprints)
+        _write_json(staging_dir / REMOVED, [str(p.relative_to(parquet_dir)) for p in removed])
     return written
+
+
+def apply_staged(staging_dir: Path, parquet_dir: Path) -> int:
+    """Put a staged export in place (on the same file system: each file is renamed), remove
+    the files it lists, write its fingerprint records last, and remove the staging folder;
+    returns the number of files moved. A crash half-way leaves the earlier records, so the next
+    export writes again every partition that had changed."""
+    removed = json.loads((staging_dir / REMOVED).read_text())
+    files = sorted(staging_dir.rglob("*.parquet"))
+    for path in files:
+        target = parquet_dir / path.relative_to(staging_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+    _remove([parquet_dir / name for name in removed])
+    for record in staging_dir.rglob(FINGERPRINTS):
+        os.replace(record, parquet_dir / record.relative_to(staging_dir))
+    shutil.rmtree(staging_dir)
+    return len(files)
+
+
+def _write_json(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(value, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _columns(con: Any, schema: str, table: str) -> set[str]:
@@ -67,10 +128,13 @@ def _columns(con: Any, schema: str, table: str) -> set[str]:
 
 
 def _export_by_day(
-    con: Any, schema: str, table: str, parquet_dir: Path, split_warehouse: bool
-) -> int:
+    con: Any, schema: str, table: str, parquet_dir: Path, out: Path, split_warehouse: bool
+) -> tuple[int, list[Path], dict[str, list]]:
+    """Write the changed days of a table to ``out``; returns their count, the published
+    files of days gone, and the table's new fingerprints."""
     folder = parquet_dir / schema / table
-    folder.mkdir(parents=True, exist_ok=True)
+    target = out / schema / table
+    target.mkdir(parents=True, exist_ok=True)
     record = folder / FINGERPRINTS
     before: dict[str, list] = json.loads(record.read_text()) if record.exists() else {}
     warehouse = IS_WAREHOUSE if split_warehouse else "false"
@@ -99,12 +163,12 @@ def _export_by_day(
     # bound what the table holds when every day changed (the first export, a full refresh).
     source = f'"{schema}"."{table}"'
     warehouse_stems = [stem for stem in changed if stem.endswith(WAREHOUSE_SUFFIX)]
-    staged = warehouse_stems if len(warehouse_stems) > 1 else []
+    batched = warehouse_stems if len(warehouse_stems) > 1 else []
     for stem in changed:
-        if stem not in staged:
-            _copy(con, f"select * from {source} where {parts[stem]}", folder / f"{stem}.parquet")
-    for i in range(0, len(staged), STAGED_DAYS):
-        batch = staged[i : i + STAGED_DAYS]
+        if stem not in batched:
+            _copy(con, f"select * from {source} where {parts[stem]}", target / f"{stem}.parquet")
+    for i in range(0, len(batched), STAGED_DAYS):
+        batch = batched[i : i + STAGED_DAYS]
         days = {stem.removesuffix(WAREHOUSE_SUFFIX) for stem in batch}
         dated = ", ".join(f"date '{day}'" for day in sorted(days - {UNDATED}))
         on_days = " or ".join(
@@ -118,17 +182,12 @@ def _export_by_day(
         try:
             for stem in batch:
                 _copy(
-                    con, f"select * from {STAGED} where {parts[stem]}", folder / f"{stem}.parquet"
+                    con, f"select * from {STAGED} where {parts[stem]}", target / f"{stem}.parquet"
                 )
         finally:
             con.execute(f"drop table if exists {STAGED}")
-    for stale in folder.glob("*.parquet"):
-        if stale.stem not in now:
-            stale.unlink()
-    tmp = record.with_name(f".{record.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(now, sort_keys=True))
-    os.replace(tmp, record)
-    return len(changed)
+    gone = [path for path in folder.glob("*.parquet") if path.stem not in now]
+    return len(changed), gone, now
 
 
 def _copy(con: Any, query: str, target: Path) -> None:
@@ -139,18 +198,15 @@ def _copy(con: Any, query: str, target: Path) -> None:
     os.replace(tmp, target)
 
 
-def _remove_stale(parquet_dir: Path, tables: list[tuple[str, str]]) -> None:
-    """Drop exports of tables that are no longer published (file or day-partitioned folder)."""
-    import shutil
-
-    keep = {(schema, table) for schema, table in tables}
+def _stale(parquet_dir: Path, forms: dict[tuple[str, str], str]) -> list[Path]:
+    """Published exports of tables no longer published, or in the other form than now (one
+    file, or a folder of days): ``forms`` holds each exported table's."""
+    stale = []
     for path in parquet_dir.glob("*/*"):
-        name = path.name.removesuffix(".parquet") if path.is_file() else path.name
         if path.name.startswith("."):
             continue
-        if (path.parent.name, name) not in keep:
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
-        elif path.is_file() and (parquet_dir / path.parent.name / name).is_dir():
-            path.unlink()  # a table exported as one file before it was split by day
-        elif path.is_dir() and (parquet_dir / path.parent.name / f"{name}.parquet").exists():
-            (parquet_dir / path.parent.name / f"{name}.parquet").unlink()
+        name = path.name.removesuffix(".parquet") if path.is_file() else path.name
+        form = "folder" if path.is_dir() else "file"
+        if forms.get((path.parent.name, name)) != form:
+            stale.append(path)
+    return stale

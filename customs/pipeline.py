@@ -228,7 +228,16 @@ def _check_summary(outcomes: list) -> dict:
     }
 
 
+def prepare_publish(settings: Settings) -> str:
+    """The snapshot's slow part (copy of the build file, Parquet export), staged beside the
+    published files while the mart checks run; ``publish`` then only swaps it in
+    (``customs.snapshot``)."""
+    from customs.snapshot import prepare_snapshot
+
+    return str(prepare_snapshot(settings))
+
+
 def publish(settings: Settings) -> str:
-    from customs.warehouse import publish_snapshot
+    from customs.snapshot import publish_snapshot
 
     return str(publish_snapshot(settings))

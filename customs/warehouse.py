@@ -4,8 +4,8 @@ DuckDB allows one writing process per database file, and any other process holdi
 (even read-only) makes a build fail with "Could not set lock on file". So the build file is
 opened only by the marts DAG's tasks, one at a time in the one-slot ``duckdb_writer`` pool:
 ``build_marts`` (dbt in a subprocess, then a short connection for row counts), the risk model,
-the mart checks' copy of what they read, and ``publish_snapshot``. Analysts and reports read the
-published copy.
+the mart checks' copy of what they read, and the snapshot's preparation
+(``customs.snapshot``). Analysts and reports read the published copy.
 
 dbt runs in a subprocess rather than through ``dbtRunner``: after an in-process run the adapter
 keeps the DuckDB file open for the life of the process, which would block the next build from
@@ -22,7 +22,6 @@ import shutil
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -242,7 +241,7 @@ def _store_build_record(settings: Settings, record: dict) -> None:
     os.replace(tmp, path)
 
 
-def _mark_published(settings: Settings) -> None:
+def mark_published(settings: Settings) -> None:
     """The last build's days are published: the next build's steps start from its own days."""
     record = _read_build_record(settings)
     if record is not None:
@@ -444,7 +443,7 @@ def _one_line(message: str | None) -> str:
     return " ".join((message or "").split())
 
 
-def _published_tables(con) -> list[tuple[str, str]]:
+def published_tables(con) -> list[tuple[str, str]]:
     return con.execute(
         """
         select table_schema, table_name
@@ -466,82 +465,5 @@ def _row_counts(database: Path) -> dict[str, int]:
             f"{schema}.{table}": con.execute(
                 f'select count(*) from "{schema}"."{table}"'
             ).fetchone()[0]
-            for schema, table in _published_tables(con)
+            for schema, table in published_tables(con)
         }
-
-
-def publish_snapshot(settings: Settings) -> Path:
-    """Copy the build file to ``published/warehouse.duckdb`` and export marts and audit to Parquet
-    (the large facts by declared day, rewriting only the days that changed:
-    ``customs.parquet_export``).
-
-    The copy is written beside the target and renamed onto it (``os.replace`` is atomic on one
-    file system), so a reader sees either the previous snapshot or the new one, never half a file;
-    a reader that has the previous snapshot open keeps reading it. Call only while no build runs.
-    """
-    from customs.duckdb_connect import connect_bounded
-    from customs.parquet_export import export_tables
-
-    source = settings.warehouse_path
-    if not source.exists():
-        raise FileNotFoundError(f"no warehouse to publish at {source}: run build_marts first")
-    published = settings.published_path
-    parquet_dir = settings.published_dir / "parquet"
-    published.parent.mkdir(parents=True, exist_ok=True)
-    pid = os.getpid()
-
-    # Fold any write-ahead log into the file, then copy it while the same short-lived
-    # connection exports the tables: the export only reads, so the file does not change under
-    # the copy (checked: a file that changed meanwhile is copied again once the export is done).
-    # The copy is disk work and the export CPU work; one after the other, the copy of a 550 MB
-    # file cost 1.3 s more on day 30 of the planned scale.
-    tmp = published.with_name(f"{published.name}.tmp-{pid}")
-    started = time.perf_counter()
-    try:
-        with connect_bounded(source) as con:  # the export streams one day's file at a time
-            con.execute("checkpoint")
-            checkpointed = time.perf_counter()
-            state = _file_state(source)
-            with ThreadPoolExecutor(1) as copier:
-                copying = copier.submit(_copy_durably, source, tmp)
-                try:
-                    written = export_tables(con, _published_tables(con), parquet_dir)
-                finally:
-                    copied_in = copying.result()  # wait for it whatever the export did
-            exported = time.perf_counter()
-            copied_again = _file_state(source) != state
-            if copied_again:
-                log.warning("publish: %s changed while it was copied; copying it again", source)
-                copied_in = _copy_durably(source, tmp)
-        os.replace(tmp, published)
-    finally:
-        tmp.unlink(missing_ok=True)
-    _mark_published(settings)
-    log.info(
-        "published %s (%.0f MB): checkpoint %.1f s, Parquet export %.1f s (files rewritten: %s), "
-        "copy %.1f s beside it%s",
-        published,
-        published.stat().st_size / 1e6,
-        checkpointed - started,
-        exported - checkpointed,
-        ", ".join(f"{table} {n}" for table, n in written.items() if n) or "none",
-        copied_in,
-        " (then again)" if copied_again else "",
-    )
-    return published
-
-
-def _file_state(path: Path) -> tuple[int, int]:
-    """Size and modification time: what a write to the file changes."""
-    stat = path.stat()
-    return stat.st_size, stat.st_mtime_ns
-
-
-def _copy_durably(source: Path, target: Path) -> float:
-    """Copy ``source`` to ``target`` and flush it to disk (a rename after a crash must not
-    leave a half-written snapshot); returns the seconds it took."""
-    began = time.perf_counter()
-    shutil.copyfile(source, target)
-    with open(target, "rb+") as copied:
-        os.fsync(copied.fileno())
-    return time.perf_counter() - began

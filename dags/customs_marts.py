@@ -13,8 +13,9 @@ Every task that opens the DuckDB build file runs in the one-slot `duckdb_writer`
 takes one writing process per file, and no reader while it writes. The mart checks are two
 tasks: `stage_checks` copies what the suites read (in the pool, about a tenth of the checks'
 time), then `check` validates the copies outside the pool while `risk_model` writes its scores
-(the suites read none of the risk model's tables). Analysts never open the build file; they
-read the snapshot, which is swapped in atomically only after both passed.
+(the suites read none of the risk model's tables) and `prepare_publish` copies the build file
+and stages the Parquet export beside the published files. Analysts never open the build file;
+they read the snapshot, which `publish` swaps in (renames only) after the checks passed.
 """
 
 from __future__ import annotations
@@ -86,15 +87,24 @@ def customs_marts():
 
         return validate_marts(load_settings(), staged, dag_run.run_after.date(), run_id)
 
+    # After the last writer of the build file, beside the checks: what readers see changes only
+    # when publish swaps it in (a failed check leaves it unpublished; the next run prepares anew).
+    @task(pool=DUCKDB_WRITER_POOL)
+    def prepare_publish(scored: dict) -> str:
+        from customs.pipeline import prepare_publish
+        from customs.settings import load_settings
+
+        return prepare_publish(load_settings())
+
     @task(pool=DUCKDB_WRITER_POOL, outlets=[Asset(PUBLISHED_WAREHOUSE_ASSET)])
-    def publish(checked: dict, scored: dict) -> str:
+    def publish(checked: dict, prepared: str) -> str:
         from customs.pipeline import publish
         from customs.settings import load_settings
 
         return publish(load_settings())
 
     staged = stage_checks(build())
-    publish(check(staged), risk_model(staged))
+    publish(check(staged), prepare_publish(risk_model(staged)))
 
 
 customs_marts()

@@ -89,8 +89,13 @@ class FakeStages:
     side_by_side: threading.Barrier = field(
         default_factory=lambda: threading.Barrier(2, timeout=10)
     )
+    risk_model_done: int = 0
+    # at each snapshot preparation, the risk model runs that had ended
+    prepared_after: list[int] = field(default_factory=list)
 
     def __call__(self, stage: str, args: dict[str, Any], env: dict, log: Path) -> Any:
+        if stage == "prepare_publish":
+            self.prepared_after.append(self.risk_model_done)
         home = Path(env["CUSTOMS_HOME"])
         home.mkdir(parents=True, exist_ok=True)
         days = home / "days.txt"
@@ -102,6 +107,8 @@ class FakeStages:
             info["staged"] = str(home / "staged")
         if stage in ("risk_model", "mart_checks"):
             self.side_by_side.wait()
+        if stage == "risk_model":
+            self.risk_model_done += 1
         if stage == "mart_checks":
             self.checked.append(args.get("staged"))
         if stage == "dbt_build":
@@ -149,7 +156,8 @@ def test_day_1_and_day_30_rerun_from_the_state_before_them(
         (day_30, True),  # the full refresh, on the last day-30 state
     ]
     assert len(result["first_days"]) == len(result["last_days"]) == 3
-    # as customs_marts runs them: the checks' copy, then the risk model beside the checks
+    # as customs_marts runs them: the checks' copy, then the risk model and the snapshot's
+    # preparation after it, beside the checks
     assert [s["stage"] for s in result["last_days"][0]] == [
         "land",
         "standardise",
@@ -157,9 +165,11 @@ def test_day_1_and_day_30_rerun_from_the_state_before_them(
         "dbt_build",
         "stage_mart_checks",
         "risk_model",
+        "prepare_publish",
         "mart_checks",
         "publish",
     ]
+    assert fake.prepared_after == list(range(1, 9))  # each after its own run's risk model
     run_homes = {str(tmp_path / "incremental" / "run" / "staged")}
     assert set(fake.checked) == run_homes and len(fake.checked) == 8  # every daily run
     assert not (tmp_path / "incremental" / "before-day-1").exists()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from customs.settings import load_settings
-from customs.warehouse import BuildPlan, _mark_published, _write_build_record, last_build
+from customs.warehouse import BuildPlan, _write_build_record, last_build, mark_published
 
 D1, D2, D3 = date(2026, 9, 10), date(2026, 9, 12), date(2026, 9, 14)
 
@@ -29,7 +29,7 @@ def test_unpublished_days_accumulate_until_a_publish(tmp_path) -> None:
     _write_build_record(settings, _plan(D1))  # a restated earlier day
     assert last_build(settings).unpublished_from == D1
 
-    _mark_published(settings)
+    mark_published(settings)
     _write_build_record(settings, _plan(D3))
     assert last_build(settings).unpublished_from == D3
 

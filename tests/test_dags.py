@@ -38,12 +38,13 @@ def test_duckdb_writers_share_the_one_slot_pool():
     only the copies staged before it, so it runs beside the risk model, which writes."""
     marts = load_dags()["customs_marts"]
     in_pool = {t.task_id for t in marts.tasks if t.pool == "duckdb_writer"}
-    assert in_pool == {"build", "stage_checks", "risk_model", "publish"}
+    assert in_pool == {"build", "stage_checks", "risk_model", "prepare_publish", "publish"}
     assert marts.get_task("check").pool != "duckdb_writer"
     assert marts.get_task("stage_checks").upstream_task_ids == {"build"}
     assert marts.get_task("check").upstream_task_ids == {"stage_checks"}
     assert marts.get_task("risk_model").upstream_task_ids == {"stage_checks"}
-    assert marts.get_task("publish").upstream_task_ids == {"check", "risk_model"}
+    assert marts.get_task("prepare_publish").upstream_task_ids == {"risk_model"}
+    assert marts.get_task("publish").upstream_task_ids == {"check", "prepare_publish"}
 
 
 def test_daily_dag_covers_every_feed_and_emits_the_asset():

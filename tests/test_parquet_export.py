@@ -6,7 +6,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from customs.parquet_export import export_tables
+from customs.parquet_export import apply_staged, export_tables
 
 TABLES = [("marts", "dim_thing"), ("marts", "fct_items")]
 
@@ -153,3 +153,41 @@ def test_warehouse_entries_of_several_days_are_written_from_one_read(
     assert not con.sql("select * from duckdb_tables() where temporary").fetchall()
     expected = con.sql("select * from marts.fct_declared order by item_id").pl()
     assert _table(folder).equals(expected)
+
+
+def _files(root) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def test_a_staged_export_changes_nothing_until_applied_then_equals_a_direct_one(
+    con, tmp_path
+) -> None:
+    """Staged, the export leaves the published folder as it was (readers see the last
+    snapshot while the checks run); applied, the folder holds what a direct export writes:
+    the changed day rewritten, the vanished day, the dropped table and the old single file of
+    a table now split by day removed, the fingerprint records replaced."""
+    published, direct, staging = tmp_path / "published", tmp_path / "direct", tmp_path / "next"
+    extra = [("marts", "dim_gone")]
+    con.execute("create table marts.dim_gone as select 1 as x")
+    for folder in (published, direct):
+        export_tables(con, TABLES + extra, folder)
+        (folder / "marts" / "fct_items.parquet").write_bytes(b"old single-file export")
+    before = _files(published)
+
+    con.execute("update marts.fct_items set value_eur = 0 where item_id = 4")  # a 2 Sept row
+    con.execute("delete from marts.fct_items where declared_date = date '2026-09-03'")
+    staged = export_tables(con, TABLES, published, staging_dir=staging)
+    assert staged == {"marts.fct_items": 1, "marts.dim_thing": 1}
+    assert _files(published) == before
+
+    assert export_tables(con, TABLES, direct) == staged
+    assert apply_staged(staging, published) == 2
+    assert not staging.exists()
+    assert _files(published) == _files(direct)
+    assert not (published / "marts" / "fct_items" / "2026-09-03.parquet").exists()
+    assert not (published / "marts" / "dim_gone.parquet").exists()
+    assert not (published / "marts" / "fct_items.parquet").exists()
+    # the records are the new ones: nothing changed since, nothing is written again
+    assert export_tables(con, TABLES, published)["marts.fct_items"] == 0

@@ -158,15 +158,18 @@ def test_a_rerun_after_fixing_the_source_restores_the_partition(gate_run):
 
 
 def test_a_failed_mart_check_keeps_the_previous_snapshot():
-    """``publish`` (the only writer of ``published/``) runs only when the mart checks passed.
+    """``publish`` (the only task that changes what readers see under ``published/``: the
+    snapshot's preparation writes only its ``.next/`` folder) runs only when the mart checks
+    passed.
 
     The mart checks themselves raising on a critical failure is covered with real GX runs in
     ``tests/expectations``; here, that nothing else lets ``publish`` run after a failed check.
     """
     marts = airflow_local.load_dags()["customs_marts"]
     publish = marts.get_task("publish")
-    assert publish.upstream_task_ids == {"check", "risk_model"}
+    assert publish.upstream_task_ids == {"check", "prepare_publish"}
     assert str(publish.trigger_rule) in ("all_success", "TriggerRule.ALL_SUCCESS")
+    assert marts.get_task("prepare_publish").upstream_task_ids == {"risk_model"}
     assert marts.get_task("check").upstream_task_ids == {"stage_checks"}
     assert marts.get_task("risk_model").upstream_task_ids == {"stage_checks"}
     assert marts.get_task("stage_checks").upstream_task_ids == {"build"}

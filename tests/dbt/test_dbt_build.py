@@ -17,7 +17,8 @@ import polars as pl
 import pytest
 
 from customs.settings import Settings, load_settings
-from customs.warehouse import DBT_PROJECT_DIR, DbtBuildError, build_marts, publish_snapshot
+from customs.snapshot import prepare_snapshot, publish_snapshot
+from customs.warehouse import DBT_PROJECT_DIR, DbtBuildError, build_marts
 from expectations.results import DQ_RESULTS_SCHEMA
 from transforms.schemas import FEEDS, FILE_LOADS_SCHEMA, REJECTS_SCHEMA
 
@@ -331,23 +332,89 @@ def test_publish_copies_the_build_file_again_if_it_changed_during_the_copy(
 ) -> None:
     """publish copies the build file while it exports the Parquet files; a file whose size or
     modification time moved meanwhile is copied again, and the snapshot is still whole."""
-    import customs.warehouse as warehouse
+    import customs.snapshot as snapshot
 
-    states = iter([(1, 1), (2, 2)])  # before and after the copy: changed
-    monkeypatch.setattr(warehouse, "_file_state", lambda path: next(states))
-    copies: list[Path] = []
-    copy = warehouse._copy_durably
-    monkeypatch.setattr(
-        warehouse,
-        "_copy_durably",
-        lambda source, target: copies.append(target) or copy(source, target),
-    )
-    with caplog.at_level("WARNING", logger="customs.warehouse"):
+    states = iter([(1, 1)])  # after the checkpoint; then (2, 2): changed during the copy
+    monkeypatch.setattr(snapshot, "_file_state", lambda path: next(states, (2, 2)))
+    copies = _count_copies(monkeypatch)
+    with caplog.at_level("WARNING", logger="customs.snapshot"):
         published = publish_snapshot(settings)
     assert len(copies) == 2 and "changed while it was copied" in caplog.text
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select count(*) from marts.fct_customs_valuation").fetchone() == (6,)
     assert not copies[0].exists()  # the temporary copy was renamed onto the snapshot
+
+
+def _count_copies(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The targets of the snapshot's copies of the build file, as they are made."""
+    import customs.snapshot as snapshot
+
+    copies: list[Path] = []
+    copy = snapshot._copy_durably
+    monkeypatch.setattr(
+        snapshot,
+        "_copy_durably",
+        lambda source, target: copies.append(target) or copy(source, target),
+    )
+    return copies
+
+
+def _published_files(settings) -> dict[str, int]:
+    """What readers see under published/ (not the prepared snapshot's folder)."""
+    return {
+        str(path.relative_to(settings.published_dir)): path.stat().st_mtime_ns
+        for path in sorted(settings.published_dir.rglob("*"))
+        if path.is_file() and ".next" not in path.parts
+    }
+
+
+def test_a_prepared_snapshot_is_swapped_in_without_copying_again(
+    build, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """prepare_snapshot (the marts DAG runs it beside the mart checks) changes nothing readers
+    see; publish then moves its files into place and copies nothing. A snapshot prepared from
+    a build file that changed since (a later build) is prepared again at publish."""
+    publish_snapshot(settings)
+    parcels = "item_no = 1 and procedure != 'WH'"
+    with duckdb.connect(str(settings.warehouse_path)) as con:  # a change to publish
+        kept = con.execute(
+            f"select declaration_id, description from marts.fct_customs_valuation where {parcels}"
+        ).fetchall()
+        con.execute(f"update marts.fct_customs_valuation set description = 'next' where {parcels}")
+    before = _published_files(settings)
+    copies = _count_copies(monkeypatch)
+
+    prepared = prepare_snapshot(settings)
+    assert _published_files(settings) == before
+    assert len(copies) == 1 and (prepared / "warehouse.duckdb").exists()
+    staged = {p.name for p in (prepared / "parquet").rglob("*.parquet")}
+    assert staged and "_wh" not in "".join(staged)  # the changed parcels' days, nothing else
+
+    published = publish_snapshot(settings)
+    assert len(copies) == 1  # swapped in: no second copy
+    assert not prepared.exists()
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from marts.fct_customs_valuation where description = 'next'"
+        ).fetchone() != (0,)
+    parquet = settings.published_dir / "parquet" / "marts" / "fct_customs_valuation"
+    assert "next" in pl.read_parquet(sorted(parquet.glob("*.parquet")))["description"].to_list()
+
+    prepare_snapshot(settings)
+    with duckdb.connect(str(settings.warehouse_path)) as con:  # a build after the preparation
+        con.execute(f"update marts.fct_customs_valuation set description = 'later' where {parcels}")
+    published = publish_snapshot(settings)
+    assert len(copies) == 3  # prepared again from the changed file
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from marts.fct_customs_valuation where description = 'next'"
+        ).fetchone() == (0,)
+    with duckdb.connect(str(settings.warehouse_path)) as con:  # as the build left it
+        con.executemany(
+            "update marts.fct_customs_valuation set description = ? "
+            "where declaration_id = ? and item_no = 1",
+            [(description, declaration) for declaration, description in kept],
+        )
 
 
 def test_publish_swaps_the_snapshot_under_an_open_reader(build, settings) -> None:

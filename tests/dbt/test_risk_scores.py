@@ -129,7 +129,7 @@ def test_customs_evaluate_prints_the_table_and_writes_metrics(
     from click.testing import CliRunner
 
     from customs.cli import main
-    from customs.warehouse import publish_snapshot
+    from customs.snapshot import publish_snapshot
 
     publish_snapshot(settings)
     labels = tmp_path / "labels.parquet"

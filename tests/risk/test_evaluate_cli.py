@@ -16,7 +16,8 @@ from customs.pipeline import land_feed, standardize_feed
 from customs.risk_model.task import score_risk_model
 from customs.risk_model.train import TrainingConfig
 from customs.settings import load_settings
-from customs.warehouse import build_marts, publish_snapshot
+from customs.snapshot import publish_snapshot
+from customs.warehouse import build_marts
 
 START, DAYS = date(2026, 9, 1), 12
 RANKINGS = [
