@@ -98,7 +98,9 @@ def apply_staged(staging_dir: Path, parquet_dir: Path) -> int:
         os.replace(path, target)
     _remove([parquet_dir / name for name in removed])
     for record in staging_dir.rglob(FINGERPRINTS):
-        os.replace(record, parquet_dir / record.relative_to(staging_dir))
+        target = parquet_dir / record.relative_to(staging_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)  # a new table with no rows yet
+        os.replace(record, target)
     shutil.rmtree(staging_dir)
     return len(files)
 

@@ -191,3 +191,10 @@ def test_a_staged_export_changes_nothing_until_applied_then_equals_a_direct_one(
     assert not (published / "marts" / "fct_items.parquet").exists()
     # the records are the new ones: nothing changed since, nothing is written again
     assert export_tables(con, TABLES, published)["marts.fct_items"] == 0
+
+    # a new day-partitioned table with no rows yet: its folder and record, no file
+    con.execute("create table marts.fct_empty as select * from marts.fct_items limit 0")
+    export_tables(con, [*TABLES, ("marts", "fct_empty")], published, staging_dir=staging)
+    apply_staged(staging, published)
+    assert (published / "marts" / "fct_empty" / "_fingerprints.json").exists()
+    assert not list((published / "marts" / "fct_empty").glob("*.parquet"))
