@@ -295,7 +295,9 @@ def main() -> None:
     import logging
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    logging.getLogger("customs.warehouse").setLevel(logging.INFO)  # publish's breakdown
+    # the build's and the snapshot's breakdowns (publish: checkpoint, export, copy)
+    for name in ("customs.warehouse", "customs.snapshot"):
+        logging.getLogger(name).setLevel(logging.INFO)
     stage, args = sys.argv[1], json.loads(sys.argv[2])
     if not os.environ.get("CUSTOMS_HOME"):
         sys.exit("bench stages need CUSTOMS_HOME (the bench sets it): refusing the default home")
