@@ -168,6 +168,27 @@
     ranks are not 1..n (a declaration a re-delivery dropped from a day not otherwise
     rescored); every queue without the vars. Only the ranks that changed are written.
 #}
+{#
+    An inspection queue is a jurisdiction, declared day and queue (fct_risk_scores): the queues
+    holding a rescored declaration of `relation`, and the condition that two rows share one.
+    The post_hook below ranks those queues again; a daily build's data tests read them whole
+    (macros/rebuilt_rows_tests.sql).
+#}
+{% macro queues_of_rescored_declarations(relation) -%}
+    select distinct
+        rescored.jurisdiction,
+        rescored.declared_date,
+        rescored.inspection_queue
+    from {{ relation }} as rescored
+    where {{ in_rescored_declarations('rescored.') }}
+{%- endmacro %}
+
+{% macro same_inspection_queue(left, right) -%}
+    {{ left }}.jurisdiction = {{ right }}.jurisdiction
+    and {{ left }}.declared_date = {{ right }}.declared_date
+    and {{ left }}.inspection_queue = {{ right }}.inspection_queue
+{%- endmacro %}
+
 {% macro rerank_rescored_days() -%}
     {%- if is_incremental() -%}
         update {{ this }} as scores
@@ -185,12 +206,7 @@
             from {{ this }} as queue_rows
         {%- if var('rebuild_from', none) %}
                 inner join (
-                    select distinct
-                        rescored.jurisdiction,
-                        rescored.declared_date,
-                        rescored.inspection_queue
-                    from {{ this }} as rescored
-                    where {{ in_rescored_declarations('rescored.') }}
+                    {{ queues_of_rescored_declarations(this) }}
                     union
                     select
                         ranked_queues.jurisdiction,
@@ -200,10 +216,7 @@
                     group by all
                     having count(*) != max(ranked_queues.rank_in_jurisdiction_day)
                 ) as rescored_queues
-                    on
-                        queue_rows.jurisdiction = rescored_queues.jurisdiction
-                        and queue_rows.declared_date = rescored_queues.declared_date
-                        and queue_rows.inspection_queue = rescored_queues.inspection_queue
+                    on {{ same_inspection_queue('queue_rows', 'rescored_queues') }}
         {%- endif %}
         ) as ranked
         where

@@ -68,11 +68,8 @@
         {%- set queue_of_a_rescored_declaration -%}
             exists (
                 select 1
-                from {{ relation }} as rescored
-                where {{ in_rescored_declarations('rescored.') }}
-                    and rescored.jurisdiction = tested.jurisdiction
-                    and rescored.declared_date = tested.declared_date
-                    and rescored.inspection_queue = tested.inspection_queue
+                from ({{ queues_of_rescored_declarations(relation) }}) as rescored_queues
+                where {{ same_inspection_queue('rescored_queues', 'tested') }}
             )
         {%- endset -%}
         {%- do return(queue_of_a_rescored_declaration) -%}
